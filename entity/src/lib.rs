@@ -1,0 +1,24 @@
+//! Knotenpunkt's database tables as sea-orm entities, one table per file.
+//!
+//! Enumerations are stored as short upper-case strings (portable across SQLite and
+//! PostgreSQL) and double as GraphQL enums, so each one is defined exactly once.
+
+pub mod course;
+pub mod course_profession;
+pub mod course_run;
+pub mod enums;
+pub mod hub_meta;
+pub mod organisation;
+pub mod profession;
+pub mod region;
+
+pub mod prelude {
+    //! The entities under their usual short names.
+    pub use crate::course::Entity as Course;
+    pub use crate::course_profession::Entity as CourseProfession;
+    pub use crate::course_run::Entity as CourseRun;
+    pub use crate::hub_meta::Entity as HubMeta;
+    pub use crate::organisation::Entity as Organisation;
+    pub use crate::profession::Entity as Profession;
+    pub use crate::region::Entity as Region;
+}

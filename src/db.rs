@@ -1,0 +1,31 @@
+//! Opening the database (SQLite or PostgreSQL, chosen by the URL) and migrating it.
+
+use crate::config::DatabaseArgs;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+
+/// Opens a connection pool for `args.database_url`.
+///
+/// SQLite gets WAL journaling and a busy timeout so that concurrent requests wait for
+/// the single writer instead of failing; foreign keys are enforced on both databases.
+pub async fn connect(args: &DatabaseArgs) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(args.database_url.clone());
+    opts.max_connections(args.database_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(opts).await
+}
+
+/// Applies all pending migrations (schema and reference data).
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}

@@ -1,0 +1,116 @@
+//! The one error type of the hub and how it reaches a GraphQL client.
+//!
+//! Resolvers return `AppError` with `?`; async-graphql keeps it as the error's source,
+//! and the schema extension (`graphql::extensions`) turns it into `extensions.code`
+//! when the response is assembled, so no call site can forget the code.
+//!
+//! Every variant maps to a stable `extensions.code`; partners program against the code,
+//! never against the message. Internal details (SQL, driver errors) are logged with a
+//! correlation id and replaced by a generic message, so nothing about the database
+//! leaks to a caller.
+
+use sea_orm::DbErr;
+
+/// An error a resolver, service function or HTTP handler can return.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    /// No valid credentials for an operation that needs them (`UNAUTHENTICATED`).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller is known but lacks a scope or role (`FORBIDDEN`).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The object does not exist or the caller may not see it (`NOT_FOUND`); both read
+    /// the same, so existence never leaks.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The input is invalid (`BAD_USER_INPUT`); `field` names the offending input path,
+    /// for example `filter.region` or `first`.
+    #[error("{message}")]
+    BadUserInput {
+        /// What is wrong, in words a partner's developer can act on.
+        message: String,
+        /// Path of the offending argument or input field.
+        field: Option<String>,
+    },
+    /// The object changed since the caller read it (`CONFLICT`).
+    #[error("{0}")]
+    Conflict(String),
+    /// The caller sent too many requests (`RATE_LIMITED`).
+    #[error("too many requests; retry after {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until a new request will be accepted.
+        retry_after_secs: u64,
+    },
+    /// Anything else (`INTERNAL_SERVER_ERROR`); the cause is logged, not sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A `BAD_USER_INPUT` error about `field`.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadUserInput {
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    /// The value of `extensions.code` for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::BadUserInput { .. } => "BAD_USER_INPUT",
+            AppError::Conflict(_) => "CONFLICT",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        AppError::Internal(format!("database: {err}"))
+    }
+}
+
+impl From<std::sync::Arc<DbErr>> for AppError {
+    fn from(err: std::sync::Arc<DbErr>) -> Self {
+        AppError::Internal(format!("database: {err}"))
+    }
+}
+
+impl AppError {
+    /// Writes `code` (and `field`, `retryAfter`, `incident` where they apply) into the
+    /// extensions of the GraphQL error this one became, and logs internal causes.
+    pub fn decorate(&self, err: &mut async_graphql::ServerError) {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        ext.set("code", self.code());
+        match self {
+            AppError::BadUserInput {
+                field: Some(field), ..
+            } => ext.set("field", field.as_str()),
+            AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
+            AppError::Internal(cause) => {
+                // The id lets an operator find the cause from a partner's report.
+                let incident = incident_id();
+                tracing::error!(incident = %incident, cause = %cause, "internal error");
+                ext.set("incident", incident.as_str());
+                err.message = format!("internal error (incident {incident})");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A short random identifier for correlating a reported error with the log.
+fn incident_id() -> String {
+    use rand::Rng;
+    let n: u64 = rand::rng().random();
+    format!("{n:016x}")
+}
+
+/// Result of a service function.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,53 @@
+//! Shared application state: the connection pool, reference data and configuration.
+//! Cloned into every request; holds nothing a second replica would need to share.
+
+use crate::config::Limits;
+use crate::error::AppResult;
+use crate::graphql::{self, AppSchema};
+use crate::service::professions::ProfessionCatalog;
+use crate::service::regions::RegionTree;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Reference data (regions, professions), immutable between migrations.
+#[derive(Debug, Default)]
+pub struct Reference {
+    pub regions: RegionTree,
+    pub professions: ProfessionCatalog,
+}
+
+impl Reference {
+    /// Reads the reference tables.
+    pub async fn load(db: &DatabaseConnection) -> AppResult<Reference> {
+        Ok(Reference {
+            regions: RegionTree::load(db).await?,
+            professions: ProfessionCatalog::load(db).await?,
+        })
+    }
+}
+
+/// Everything a request handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub reference: Arc<Reference>,
+    pub limits: Arc<Limits>,
+    pub schema: AppSchema,
+}
+
+impl AppState {
+    /// Builds the state for a migrated database: loads reference data and the schema.
+    pub async fn new(db: DatabaseConnection, limits: Limits) -> AppResult<AppState> {
+        let reference = Arc::new(Reference::load(&db).await?);
+        let schema = graphql::schema_builder(&limits)
+            .data(db.clone())
+            .data(reference.clone())
+            .finish();
+        Ok(AppState {
+            db,
+            reference,
+            limits: Arc::new(limits),
+            schema,
+        })
+    }
+}

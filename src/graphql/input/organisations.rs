@@ -1,0 +1,15 @@
+//! Filters of the partner directory.
+
+use async_graphql::InputObject;
+use entity::organisation::OrganisationKind;
+
+/// Narrows the list of organisations; all given conditions must hold.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct OrganisationFilter {
+    /// Only organisations of this kind.
+    pub kind: Option<OrganisationKind>,
+    /// Only organisations located in this region or any region below it (ISO 3166-2 code such as `DE-SN`, or district AGS such as `14713`).
+    pub region: Option<String>,
+    /// Only organisations whose name or city contains this text (case-insensitive).
+    pub search: Option<String>,
+}

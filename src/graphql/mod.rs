@@ -1,0 +1,82 @@
+//! The GraphQL schema: types, inputs, loaders, query and mutation roots.
+//!
+//! `schema_builder` attaches no data, so `knotenpunkt schema` can print the contract
+//! without a database; `AppState::new` adds the pool and reference data.
+
+pub mod extensions;
+pub mod id;
+pub mod input;
+pub mod loader;
+pub mod query;
+pub mod types;
+
+use crate::auth::Principal;
+use crate::config::Limits;
+use crate::error::{AppError, AppResult};
+use crate::state::Reference;
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use loader::Loaders;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// The hub's schema.
+pub type AppSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// What the HTTP layer attaches to each request.
+pub struct RequestData {
+    pub principal: Principal,
+    pub loaders: Arc<Loaders>,
+}
+
+/// The schema with its limits and extensions, without data.
+pub fn schema_builder(
+    limits: &Limits,
+) -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(
+        query::QueryRoot::default(),
+        EmptyMutation,
+        EmptySubscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .extension(extensions::RequestShape {
+        max_aliases: limits.max_aliases,
+        max_root_fields: limits.max_root_fields,
+    })
+}
+
+/// The published SDL: fields, arguments and enum values sorted, so diffs are stable.
+pub fn sdl() -> String {
+    use async_graphql::SDLExportOptions;
+    schema_builder(&Limits::default())
+        .finish()
+        .sdl_with_options(
+            SDLExportOptions::new()
+                .sorted_fields()
+                .sorted_arguments()
+                .sorted_enum_items()
+                .include_specified_by(),
+        )
+}
+
+fn missing(what: &str) -> AppError {
+    AppError::Internal(format!("{what} missing from the GraphQL context"))
+}
+
+/// The per-request data.
+pub(crate) fn request<'a>(ctx: &Context<'a>) -> AppResult<&'a RequestData> {
+    ctx.data::<RequestData>()
+        .map_err(|_| missing("request data"))
+}
+
+/// Reference data.
+pub(crate) fn reference<'a>(ctx: &Context<'a>) -> AppResult<&'a Arc<Reference>> {
+    ctx.data::<Arc<Reference>>()
+        .map_err(|_| missing("reference data"))
+}
+
+/// The connection pool.
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> AppResult<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|_| missing("database"))
+}

@@ -1,0 +1,124 @@
+//! `courses`, `course`, `courseRuns`, `courseRun`.
+
+use crate::error::AppError;
+use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::{CourseFilter, CourseRunFilter};
+use crate::graphql::types::{Course, CourseConnection, CourseRun, CourseRunConnection, TotalCount};
+use crate::graphql::{db, reference, request};
+use crate::service::course_runs::{self, BY_START};
+use crate::service::courses::{self, BY_TITLE};
+use crate::service::pagination::{PageArgs, fetch_page};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct CourseQuery;
+
+#[Object]
+impl CourseQuery {
+    /// The course catalogue, by title.
+    #[graphql(
+        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
+    )]
+    async fn courses(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the courses must meet.")] filter: Option<CourseFilter>,
+        #[graphql(desc = "Number of courses from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of courses from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<CourseConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(BY_TITLE.name)?;
+        let reference = reference(ctx)?;
+        let select = courses::filtered(
+            &request(ctx)?.principal,
+            &reference.regions,
+            &reference.professions,
+            &filter.unwrap_or_default(),
+        )?;
+        let db = db(ctx)?;
+        let rows = fetch_page(db, select.clone(), &BY_TITLE, &page).await?;
+        Ok(CourseConnection::new(
+            rows,
+            TotalCount::of_select(db.clone(), select),
+            Course,
+        ))
+    }
+
+    /// The course with this ID.
+    async fn course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of a course.")] id: ID,
+    ) -> Result<Course> {
+        let key = id::decode_as(&id, NodeType::Course, "id")?;
+        request(ctx)?
+            .loaders
+            .course
+            .load_one(key)
+            .await?
+            .map(Course)
+            .ok_or_else(|| AppError::NotFound(format!("course `{}`", id.as_str())).into())
+    }
+
+    /// Course runs across the catalogue, by start date: "where can I take a knowledge-test preparation course near Leipzig starting before June?"
+    #[graphql(
+        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
+    )]
+    async fn course_runs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the runs must meet.")] filter: Option<CourseRunFilter>,
+        #[graphql(desc = "Number of runs from the start (at most 100, default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of runs from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<CourseRunConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(BY_START.name)?;
+        let reference = reference(ctx)?;
+        let select = course_runs::filtered(
+            &request(ctx)?.principal,
+            &reference.regions,
+            &reference.professions,
+            &filter.unwrap_or_default(),
+        )?;
+        let db = db(ctx)?;
+        let rows = fetch_page(db, select.clone(), &BY_START, &page).await?;
+        Ok(CourseRunConnection::new(
+            rows,
+            TotalCount::of_select(db.clone(), select),
+            CourseRun,
+        ))
+    }
+
+    /// The course run with this ID.
+    async fn course_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of a course run.")] id: ID,
+    ) -> Result<CourseRun> {
+        let key = id::decode_as(&id, NodeType::CourseRun, "id")?;
+        request(ctx)?
+            .loaders
+            .course_run
+            .load_one(key)
+            .await?
+            .map(CourseRun)
+            .ok_or_else(|| AppError::NotFound(format!("course run `{}`", id.as_str())).into())
+    }
+}

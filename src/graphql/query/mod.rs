@@ -1,0 +1,20 @@
+//! Query roots, one file per domain, merged into `QueryRoot`.
+
+mod courses;
+mod node;
+mod organisations;
+mod professions;
+mod regions;
+
+use async_graphql::MergedObject;
+
+/// Everything a partner can read.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    node::NodeQuery,
+    regions::RegionQuery,
+    professions::ProfessionQuery,
+    organisations::OrganisationQuery,
+    courses::CourseQuery,
+);

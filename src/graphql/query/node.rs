@@ -1,0 +1,93 @@
+//! `node`, `nodes`: fetch any object again by its global ID.
+
+use crate::error::{AppError, AppResult};
+use crate::graphql::id::{self, NodeType};
+use crate::graphql::types::{Course, CourseRun, Node, Organisation, Profession, Region};
+use crate::graphql::{reference, request};
+use crate::service::pagination::MAX_PAGE_SIZE;
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+/// The object behind a decoded ID, if it exists and the caller may see it.
+async fn resolve(ctx: &Context<'_>, t: NodeType, key: &str) -> AppResult<Option<Node>> {
+    let loaders = &request(ctx)?.loaders;
+    let reference = reference(ctx)?;
+    // Numeric keys that do not parse cannot exist.
+    let numeric = || key.parse::<i64>().ok();
+    Ok(match t {
+        NodeType::Region => reference
+            .regions
+            .get(key)
+            .map(|r| Node::Region(Region(r.clone()))),
+        NodeType::Profession => reference
+            .professions
+            .get(key)
+            .map(|p| Node::Profession(Profession(p.clone()))),
+        NodeType::Organisation => match numeric() {
+            Some(k) => loaders
+                .organisation
+                .load_one(k)
+                .await?
+                .map(|m| Node::Organisation(Organisation(m))),
+            None => None,
+        },
+        NodeType::Course => match numeric() {
+            Some(k) => loaders
+                .course
+                .load_one(k)
+                .await?
+                .map(|m| Node::Course(Course(m))),
+            None => None,
+        },
+        NodeType::CourseRun => match numeric() {
+            Some(k) => loaders
+                .course_run
+                .load_one(k)
+                .await?
+                .map(|m| Node::CourseRun(CourseRun(m))),
+            None => None,
+        },
+    })
+}
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global ID. An ID that is malformed is `BAD_USER_INPUT`; one that names nothing the caller may see is `NOT_FOUND`.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID.")] id: ID,
+    ) -> Result<Node> {
+        let (t, key) = id::decode(&id, "id")?;
+        resolve(ctx, t, &key)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("{} `{}`", t.name(), id.as_str())).into())
+    }
+
+    /// The objects with these global IDs (at most 100), in the same order; `null` where an ID names nothing the caller may see.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global IDs.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE_SIZE as usize {
+            return Err(AppError::bad_input(
+                "ids",
+                format!("at most {MAX_PAGE_SIZE} IDs per request"),
+            )
+            .into());
+        }
+        let decoded = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| id::decode(id, &format!("ids[{i}]")))
+            .collect::<AppResult<Vec<_>>>()?;
+        // Awaiting all lookups together lets each loader fetch its rows in one batch.
+        let found =
+            futures::future::try_join_all(decoded.iter().map(|(t, key)| resolve(ctx, *t, key)))
+                .await?;
+        Ok(found)
+    }
+}

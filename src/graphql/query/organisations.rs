@@ -1,0 +1,70 @@
+//! `organisations`, `organisation`.
+
+use crate::error::AppError;
+use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::OrganisationFilter;
+use crate::graphql::types::{Organisation, OrganisationConnection, TotalCount};
+use crate::graphql::{db, reference, request};
+use crate::service::organisations::{self, BY_NAME};
+use crate::service::pagination::{PageArgs, fetch_page};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct OrganisationQuery;
+
+#[Object]
+impl OrganisationQuery {
+    /// The partner directory, by name.
+    #[graphql(
+        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
+    )]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the organisations must meet.")] filter: Option<
+            OrganisationFilter,
+        >,
+        #[graphql(desc = "Number of organisations from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of organisations from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<OrganisationConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(BY_NAME.name)?;
+        let req = request(ctx)?;
+        let select = organisations::filtered(
+            &req.principal,
+            &reference(ctx)?.regions,
+            &filter.unwrap_or_default(),
+        )?;
+        let db = db(ctx)?;
+        let rows = fetch_page(db, select.clone(), &BY_NAME, &page).await?;
+        Ok(OrganisationConnection::new(
+            rows,
+            TotalCount::of_select(db.clone(), select),
+            Organisation,
+        ))
+    }
+
+    /// The organisation with this ID.
+    async fn organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of an organisation.")] id: ID,
+    ) -> Result<Organisation> {
+        let key = id::decode_as(&id, NodeType::Organisation, "id")?;
+        request(ctx)?
+            .loaders
+            .organisation
+            .load_one(key)
+            .await?
+            .map(Organisation)
+            .ok_or_else(|| AppError::NotFound(format!("organisation `{}`", id.as_str())).into())
+    }
+}

@@ -1,0 +1,154 @@
+//! `Organisation`.
+
+use super::connection::connection;
+use super::{Course, CourseConnection, Date, Region, TotalCount};
+use crate::graphql::id::{self, NodeType};
+use crate::graphql::loader::CoursesPageKey;
+use crate::graphql::{reference, request};
+use crate::service::courses::BY_TITLE;
+use crate::service::pagination::PageArgs;
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::organisation::{self, EmployerType, OrganisationKind};
+use futures::FutureExt;
+use std::sync::Arc;
+
+/// GraphQL view of a `organisation` row; see the `#[Object]` impl for the published description.
+pub struct Organisation(pub organisation::Model);
+
+connection!(
+    OrganisationConnection,
+    OrganisationEdge,
+    Organisation,
+    "organisations"
+);
+
+/// A partner of the network: school, provider, authority, chamber, exam office, advisory centre, employer, funder, job agency or municipality, with its public profile.
+#[Object]
+impl Organisation {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeType::Organisation, self.0.id)
+    }
+
+    /// What kind of partner this is.
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind
+    }
+
+    /// For employers: what kind of care they provide.
+    async fn employer_type(&self) -> Option<EmployerType> {
+        self.0.employer_type
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The region (district where known, else state) the organisation is located in.
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        Ok(reference(ctx)?
+            .regions
+            .get(&self.0.region_code)
+            .map(|r| Region(r.clone())))
+    }
+
+    /// City or municipality.
+    async fn city(&self) -> &str {
+        &self.0.city
+    }
+
+    /// Street address.
+    async fn street(&self) -> Option<&str> {
+        self.0.street.as_deref()
+    }
+
+    /// Postal code.
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+
+    /// Public contact e-mail address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    /// Public contact phone number.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
+    /// Website.
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+
+    /// For course providers: the Bundesagentur's provider number (Trägernummer).
+    async fn provider_number(&self) -> Option<&str> {
+        self.0.provider_number.as_deref()
+    }
+
+    /// For course providers: AZAV certification valid until this date.
+    async fn azav_valid_until(&self) -> Option<Date> {
+        self.0.azav_valid_until.map(Date)
+    }
+
+    /// Courses this organisation offers, by title.
+    #[graphql(complexity = "super::connection::page_cost(first, last) * child_complexity + 1")]
+    async fn courses(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Number of courses from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of courses from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<CourseConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(BY_TITLE.name)?;
+        let loaders = request(ctx)?.loaders.clone();
+        let key = CoursesPageKey {
+            provider_id: self.0.id,
+            page: Arc::new(page),
+        };
+        let rows = loaders
+            .courses_by_provider
+            .load_one(key)
+            .await?
+            .unwrap_or_default();
+        let provider_id = self.0.id;
+        let total = TotalCount::new(move || {
+            let loaders = loaders.clone();
+            async move {
+                Ok(loaders
+                    .course_count_by_provider
+                    .load_one(provider_id)
+                    .await?
+                    .unwrap_or(0))
+            }
+            .boxed()
+        });
+        Ok(CourseConnection::new(rows, total, Course))
+    }
+
+    /// When this record was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When this record last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Version of this record, increased by every change; pass it as `expectedVersion` when updating.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}

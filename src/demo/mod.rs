@@ -1,0 +1,614 @@
+//! The demo network: a believable set of partners, courses and runs in Sachsen,
+//! Mecklenburg-Vorpommern, Hessen and Region Stockholm, generated deterministically from
+//! a seed (the same seed, scale and anchor date give the same rows), loaded once.
+//!
+//! Demo data is a command (`demo-data`, `serve --demo`), never a migration.
+
+mod names;
+
+use crate::config::DemoArgs;
+use crate::error::{AppError, AppResult};
+use crate::service::organisations::search_text;
+use chrono::{Duration, NaiveDate, Utc};
+use entity::course::CourseType;
+use entity::course_run::{CourseFormat, FundingOption, RunStatus, Schedule};
+use entity::enums::LanguageLevel;
+use entity::organisation::{EmployerType, OrganisationKind};
+use entity::{course, course_profession, course_run, hub_meta, organisation};
+use names::{CourseTemplate, NETWORKS};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sea_orm::{ActiveEnum, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use std::collections::HashMap;
+
+/// The `hub_meta` key recording that demo data is present.
+pub const META_KEY: &str = "demo_data";
+
+/// What `load` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DemoOutcome {
+    /// Rows were inserted.
+    Loaded(DemoSummary),
+    /// Demo data was already present (the recorded description is returned).
+    AlreadyPresent(String),
+}
+
+/// How many rows the demo network has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub organisations: usize,
+    pub courses: usize,
+    pub course_runs: usize,
+}
+
+/// One generated organisation.
+struct OrgSeed {
+    kind: OrganisationKind,
+    employer_type: Option<EmployerType>,
+    name: String,
+    city: &'static str,
+    postal_code: &'static str,
+    region: &'static str,
+    street: String,
+    swedish: bool,
+}
+
+/// One generated course with its runs; `provider` indexes the organisation list.
+struct CourseSeed {
+    provider: usize,
+    template: &'static CourseTemplate,
+    bildungsgutschein: bool,
+    azav: Option<(String, NaiveDate)>,
+    runs: Vec<RunSeed>,
+}
+
+struct RunSeed {
+    start: NaiveDate,
+    end: NaiveDate,
+    hours: i32,
+    format: CourseFormat,
+    schedule: Schedule,
+    seats_min: i32,
+    seats_max: i32,
+    seats_taken: i32,
+    cost_minor: i64,
+    funding: Vec<FundingOption>,
+    deadline: Option<NaiveDate>,
+    rolling_entry: bool,
+    status: RunStatus,
+}
+
+/// The generated network, before insertion.
+struct Generated {
+    organisations: Vec<OrgSeed>,
+    courses: Vec<CourseSeed>,
+}
+
+fn parse_enum<T: ActiveEnum<Value = String>>(s: &str) -> T {
+    // The templates are constants of this module; a typo is a bug caught by the tests.
+    T::try_from_value(&s.to_owned())
+        .unwrap_or_else(|_| panic!("demo template names unknown value `{s}`"))
+}
+
+fn fill(pattern: &str, city: &str, name: &str, home: &str) -> String {
+    pattern
+        .replace("{city}", city)
+        .replace("{name}", name)
+        .replace("{home}", home)
+}
+
+fn generate(seed: u64, scale: u32, anchor: NaiveDate) -> Generated {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut organisations: Vec<OrgSeed> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut push = |org: OrgSeed, organisations: &mut Vec<OrgSeed>| {
+        // Names are unique so that inserted rows can be matched back to their seeds.
+        let mut org = org;
+        let n = seen.entry(org.name.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            org.name = format!("{} – Standort {}", org.name, n);
+        }
+        organisations.push(org);
+    };
+    let mut schools: Vec<usize> = Vec::new();
+    let mut first_schools: Vec<usize> = Vec::new();
+
+    for network in NETWORKS {
+        let (streets, surnames, homes) = if network.swedish {
+            (names::SE_STREETS, names::SE_SURNAMES, names::SE_HOME_NAMES)
+        } else {
+            (names::DE_STREETS, names::DE_SURNAMES, names::DE_HOME_NAMES)
+        };
+        let street = |rng: &mut ChaCha8Rng| {
+            let s = streets.choose(rng).copied().unwrap_or("Hauptstraße");
+            format!("{s} {}", rng.random_range(1..120))
+        };
+        for (kind, name, place) in network.anchors {
+            let p = &network.places[*place];
+            let street = street(&mut rng);
+            push(
+                OrgSeed {
+                    kind: parse_enum(kind),
+                    employer_type: None,
+                    name: (*name).to_owned(),
+                    city: p.city,
+                    postal_code: p.postal_code,
+                    region: p.region,
+                    street,
+                    swedish: network.swedish,
+                },
+                &mut organisations,
+            );
+        }
+        let (employers, school_patterns) = if network.swedish {
+            (names::SE_EMPLOYERS, names::SE_SCHOOLS)
+        } else {
+            (names::DE_EMPLOYERS, names::DE_SCHOOLS)
+        };
+        let (n_employers, n_schools) = (network.employers, network.schools);
+        for _ in 0..scale {
+            for _ in 0..n_employers {
+                let p = network
+                    .places
+                    .choose(&mut rng)
+                    .unwrap_or(&network.places[0]);
+                let (etype, pattern) = employers.choose(&mut rng).copied().unwrap_or(employers[0]);
+                let name = fill(
+                    pattern,
+                    p.city,
+                    surnames.choose(&mut rng).unwrap_or(&""),
+                    homes.choose(&mut rng).unwrap_or(&""),
+                );
+                let street = street(&mut rng);
+                push(
+                    OrgSeed {
+                        kind: OrganisationKind::Employer,
+                        employer_type: Some(parse_enum(etype)),
+                        name,
+                        city: p.city,
+                        postal_code: p.postal_code,
+                        region: p.region,
+                        street,
+                        swedish: network.swedish,
+                    },
+                    &mut organisations,
+                );
+            }
+            for i in 0..n_schools {
+                // Schools sit in the larger towns, which come first in each list; the
+                // first school of a network is in its largest city.
+                let p = &network.places[i % network.places.len().min(5)];
+                let (kind, pattern) = school_patterns
+                    .choose(&mut rng)
+                    .copied()
+                    .unwrap_or(school_patterns[0]);
+                let name = fill(
+                    pattern,
+                    p.city,
+                    surnames.choose(&mut rng).unwrap_or(&""),
+                    "",
+                );
+                let street = street(&mut rng);
+                if i == 0 {
+                    first_schools.push(organisations.len());
+                }
+                schools.push(organisations.len());
+                push(
+                    OrgSeed {
+                        kind: parse_enum(kind),
+                        employer_type: None,
+                        name,
+                        city: p.city,
+                        postal_code: p.postal_code,
+                        region: p.region,
+                        street,
+                        swedish: network.swedish,
+                    },
+                    &mut organisations,
+                );
+            }
+        }
+    }
+
+    let mut courses = Vec::new();
+    for &provider in &schools {
+        let org = &organisations[provider];
+        let templates = if org.swedish {
+            names::SE_COURSES
+        } else {
+            names::DE_COURSES
+        };
+        let count = rng.random_range(4..=6).min(templates.len());
+        let mut chosen: Vec<&'static CourseTemplate> =
+            templates.choose_multiple(&mut rng, count).collect();
+        // Every largest city offers knowledge-test preparation for nurses, the largest
+        // group of applicants.
+        let flagship = templates
+            .iter()
+            .find(|t| t.course_type == "KNOWLEDGE_TEST_PREP" && t.professions.contains(&"nurse"));
+        if let Some(flagship) = flagship.filter(|f| {
+            first_schools.contains(&provider) && !chosen.iter().any(|c| std::ptr::eq(*c, *f))
+        }) {
+            chosen[0] = flagship;
+        }
+        for template in chosen {
+            courses.push(course_seed(&mut rng, provider, org, template, anchor));
+        }
+    }
+    Generated {
+        organisations,
+        courses,
+    }
+}
+
+fn course_seed(
+    rng: &mut ChaCha8Rng,
+    provider: usize,
+    org: &OrgSeed,
+    template: &'static CourseTemplate,
+    anchor: NaiveDate,
+) -> CourseSeed {
+    let course_type: CourseType = parse_enum(template.course_type);
+    let azav = (!org.swedish && rng.random_bool(0.6)).then(|| {
+        let number = format!(
+            "{}/{:04}/{}",
+            &org.region[..2],
+            rng.random_range(100..9999),
+            anchor.format("%Y")
+        );
+        let until = anchor + Duration::days(rng.random_range(200..1400));
+        (number, until)
+    });
+    let bildungsgutschein = azav.is_some();
+    let n_runs = rng.random_range(2..=4);
+    let mut runs: Vec<RunSeed> = (0..n_runs)
+        .map(|i| {
+            // About one run in ten lies in the past (running or completed); the rest
+            // are spread over the next 18 months.
+            let offset = if i == 0 && rng.random_bool(0.3) {
+                -rng.random_range(20..200)
+            } else {
+                rng.random_range(7..540)
+            };
+            run_seed(
+                rng,
+                org,
+                template,
+                course_type,
+                bildungsgutschein,
+                anchor,
+                offset,
+            )
+        })
+        .collect();
+    runs.sort_by_key(|r| r.start);
+    CourseSeed {
+        provider,
+        template,
+        bildungsgutschein,
+        azav,
+        runs,
+    }
+}
+
+fn run_seed(
+    rng: &mut ChaCha8Rng,
+    org: &OrgSeed,
+    template: &CourseTemplate,
+    course_type: CourseType,
+    bildungsgutschein: bool,
+    anchor: NaiveDate,
+    offset_days: i64,
+) -> RunSeed {
+    let start = anchor + Duration::days(offset_days);
+    let hours = rng.random_range(template.hours.0..=template.hours.1) / 10 * 10;
+    let schedule = if rng.random_bool(0.65) {
+        Schedule::FullTime
+    } else {
+        Schedule::PartTime
+    };
+    let per_week = if schedule == Schedule::FullTime {
+        35
+    } else {
+        16
+    };
+    let end = start + Duration::weeks(((hours + per_week - 1) / per_week) as i64);
+    let format = match rng.random_range(0..100) {
+        0..50 => CourseFormat::Presence,
+        50..70 => CourseFormat::Blended,
+        70..85 => CourseFormat::Hybrid,
+        _ => CourseFormat::Online,
+    };
+    // Sachsen's small-group courses run from three participants.
+    let seats_min = rng.random_range(3..=6);
+    let seats_max = rng.random_range(10..=22);
+    let seats_taken = if rng.random_bool(0.12) {
+        seats_max
+    } else {
+        rng.random_range(0..seats_max)
+    };
+    let (cost_minor, funding) = if org.swedish {
+        let mut f = vec![FundingOption::RegionalProgramme];
+        if rng.random_bool(0.4) {
+            f.push(FundingOption::Employer);
+        }
+        (rng.random_range(0..30) * 100_000, f)
+    } else {
+        let mut f = Vec::new();
+        if bildungsgutschein {
+            f.push(FundingOption::Bildungsgutschein);
+        }
+        if course_type == CourseType::LanguageCourse {
+            f.push(FundingOption::Berufssprachkurs);
+        }
+        f.push(FundingOption::Employer);
+        if rng.random_bool(0.3) {
+            f.push(FundingOption::SelfPaid);
+        }
+        (rng.random_range(15..95) * 10_000, f)
+    };
+    let status = if end < anchor {
+        RunStatus::Completed
+    } else if start <= anchor {
+        RunStatus::Running
+    } else if rng.random_bool(0.03) {
+        RunStatus::Cancelled
+    } else if seats_taken >= seats_max {
+        RunStatus::Full
+    } else if offset_days <= 120 {
+        RunStatus::Open
+    } else {
+        RunStatus::Planned
+    };
+    RunSeed {
+        start,
+        end,
+        hours,
+        format,
+        schedule,
+        seats_min,
+        seats_max,
+        seats_taken,
+        cost_minor,
+        funding,
+        deadline: Some(start - Duration::days(rng.random_range(7..=28))),
+        rolling_entry: course_type == CourseType::LanguageCourse && rng.random_bool(0.3),
+        status,
+    }
+}
+
+/// Inserts the demo network unless `hub_meta` records that it is present. Everything
+/// is written in one transaction: a failure leaves no partial network behind.
+pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOutcome> {
+    if let Some(meta) = hub_meta::Entity::find_by_id(META_KEY).one(db).await? {
+        return Ok(DemoOutcome::AlreadyPresent(meta.value));
+    }
+    let anchor = args.anchor_date.unwrap_or_else(|| Utc::now().date_naive());
+    let generated = generate(args.seed, args.scale, anchor);
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    // Claim the marker first: a concurrent loader fails on its primary key instead of
+    // inserting a second network.
+    hub_meta::Entity::insert(hub_meta::ActiveModel {
+        key: Set(META_KEY.to_owned()),
+        value: Set(format!(
+            "seed={} scale={} anchor={anchor}",
+            args.seed, args.scale
+        )),
+        updated_at: Set(now),
+    })
+    .exec(&txn)
+    .await?;
+
+    let mut org_ids: HashMap<String, i64> = HashMap::new();
+    for (n, chunk) in generated.organisations.chunks(200).enumerate() {
+        let rows = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, o)| organisation::ActiveModel {
+                kind: Set(o.kind),
+                employer_type: Set(o.employer_type),
+                name: Set(o.name.clone()),
+                search_text: Set(search_text(&o.name, o.city)),
+                region_code: Set(o.region.to_owned()),
+                city: Set(o.city.to_owned()),
+                street: Set(Some(o.street.clone())),
+                postal_code: Set(Some(o.postal_code.to_owned())),
+                email: Set(Some(email_for(&o.name, o.swedish))),
+                phone: Set(Some(if o.swedish {
+                    "+46 8 123 45 67".to_owned()
+                } else {
+                    "+49 341 123456".to_owned()
+                })),
+                website: Set(Some(format!("https://{}", domain_for(&o.name, o.swedish)))),
+                provider_number: Set(matches!(
+                    o.kind,
+                    OrganisationKind::Provider | OrganisationKind::School
+                )
+                .then(|| format!("{:06}", 100_000 + n * 200 + i))),
+                azav_valid_until: Set((o.kind == OrganisationKind::Provider && !o.swedish)
+                    .then(|| anchor + Duration::days(900))),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+                ..Default::default()
+            });
+        for m in organisation::Entity::insert_many(rows)
+            .exec_with_returning(&txn)
+            .await?
+        {
+            org_ids.insert(m.name, m.id);
+        }
+    }
+    let org_id = |i: usize| -> AppResult<i64> {
+        org_ids
+            .get(&generated.organisations[i].name)
+            .copied()
+            .ok_or_else(|| AppError::Internal("demo organisation was not inserted".into()))
+    };
+
+    let mut summary = DemoSummary {
+        organisations: generated.organisations.len(),
+        ..Default::default()
+    };
+    for chunk in generated.courses.chunks(200) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for c in chunk {
+            rows.push(course::ActiveModel {
+                provider_id: Set(org_id(c.provider)?),
+                course_type: Set(parse_enum(c.template.course_type)),
+                title: Set(c.template.title.to_owned()),
+                description: Set(c.template.description.to_owned()),
+                language_level: Set(c.template.language_level.map(parse_enum::<LanguageLevel>)),
+                azav_measure_number: Set(c.azav.as_ref().map(|a| a.0.clone())),
+                azav_valid_until: Set(c.azav.as_ref().map(|a| a.1)),
+                bildungsgutschein: Set(c.bildungsgutschein),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+                ..Default::default()
+            });
+        }
+        let inserted = course::Entity::insert_many(rows)
+            .exec_with_returning(&txn)
+            .await?;
+        let ids: HashMap<(i64, String), i64> = inserted
+            .into_iter()
+            .map(|m| ((m.provider_id, m.title), m.id))
+            .collect();
+        let mut links = Vec::new();
+        let mut runs = Vec::new();
+        for c in chunk {
+            let id = ids
+                .get(&(org_id(c.provider)?, c.template.title.to_owned()))
+                .copied()
+                .ok_or_else(|| AppError::Internal("demo course was not inserted".into()))?;
+            links.extend(
+                c.template
+                    .professions
+                    .iter()
+                    .map(|p| course_profession::ActiveModel {
+                        course_id: Set(id),
+                        profession_key: Set((*p).to_owned()),
+                    }),
+            );
+            let org = &generated.organisations[c.provider];
+            runs.extend(c.runs.iter().map(|r| course_run::ActiveModel {
+                course_id: Set(id),
+                start_date: Set(r.start),
+                end_date: Set(r.end),
+                hours: Set(r.hours),
+                format: Set(r.format),
+                schedule: Set(r.schedule),
+                seats_min: Set(r.seats_min),
+                seats_max: Set(r.seats_max),
+                seats_taken: Set(r.seats_taken),
+                region_code: Set(org.region.to_owned()),
+                city: Set(org.city.to_owned()),
+                cost_minor: Set(r.cost_minor),
+                currency: Set(if org.swedish { "SEK" } else { "EUR" }.to_owned()),
+                funding_options: Set(serde_json::to_value(&r.funding).unwrap_or_default()),
+                registration_deadline: Set(r.deadline),
+                rolling_entry: Set(r.rolling_entry),
+                status: Set(r.status),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+                ..Default::default()
+            }));
+        }
+        summary.courses += chunk.len();
+        summary.course_runs += runs.len();
+        course_profession::Entity::insert_many(links)
+            .exec(&txn)
+            .await?;
+        for runs in runs.chunks(500) {
+            course_run::Entity::insert_many(runs.to_vec())
+                .exec(&txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(DemoOutcome::Loaded(summary))
+}
+
+/// A plausible domain for a generated organisation.
+fn domain_for(name: &str, swedish: bool) -> String {
+    let slug: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'ä' => 'a',
+            'ö' => 'o',
+            'ü' => 'u',
+            'å' => 'a',
+            'ß' => 's',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("{slug}.example.{}", if swedish { "se" } else { "de" })
+}
+
+fn email_for(name: &str, swedish: bool) -> String {
+    format!("kontakt@{}", domain_for(name, swedish))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic_and_large_enough() {
+        let anchor = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let a = generate(42, 1, anchor);
+        let b = generate(42, 1, anchor);
+        let names = |g: &Generated| {
+            g.organisations
+                .iter()
+                .map(|o| o.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&a), names(&b));
+        assert!(
+            a.organisations.len() >= 60,
+            "{} organisations",
+            a.organisations.len()
+        );
+        assert!(a.courses.len() >= 80, "{} courses", a.courses.len());
+        let horizon = anchor + Duration::days(548);
+        let upcoming = a
+            .courses
+            .iter()
+            .flat_map(|c| &c.runs)
+            .filter(|r| r.start > anchor && r.start <= horizon)
+            .count();
+        assert!(upcoming >= 200, "{upcoming} upcoming runs");
+        let kinds: std::collections::HashSet<_> = a.organisations.iter().map(|o| o.kind).collect();
+        assert_eq!(kinds.len(), 10, "every kind of partner is present");
+        let c = generate(7, 1, anchor);
+        assert_ne!(names(&a), names(&c), "another seed gives another network");
+        let scaled = generate(42, 3, anchor);
+        assert!(scaled.courses.len() > 2 * a.courses.len());
+    }
+
+    #[test]
+    fn runs_are_consistent() {
+        let anchor = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        for c in generate(1, 2, anchor).courses {
+            for r in c.runs {
+                assert!(r.end > r.start);
+                assert!(r.seats_max >= r.seats_min && r.seats_min >= 1);
+                assert!(r.seats_taken <= r.seats_max);
+                assert!(r.deadline.is_none_or(|d| d < r.start));
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! `POST /graphql` and `GET /graphql`, following GraphQL over HTTP.
+//!
+//! Status codes: a body that is not a GraphQL request is 400. With `Accept:
+//! application/graphql-response+json` a document that fails to parse or validate is 400
+//! and everything else 200; with `application/json` (the legacy default) every GraphQL
+//! response is 200. Errors always carry `extensions.code`.
+
+use crate::auth::Principal;
+use crate::graphql::RequestData;
+use crate::graphql::extensions::{PARSE_FAILED, VALIDATION_FAILED};
+use crate::graphql::loader::Loaders;
+use crate::graphql::loader::batch::{Batched, Scheduler};
+use crate::state::AppState;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, Request};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// A request-level error (the body never reached GraphQL execution).
+fn request_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(JSON))],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Whether the client asked for the GraphQL response media type.
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(GRAPHQL_RESPONSE))
+}
+
+/// Attaches the caller and fresh loaders to a request.
+fn prepare(
+    state: &AppState,
+    principal: &Principal,
+    scheduler: &Arc<Scheduler>,
+    request: Request,
+) -> Request {
+    let loaders = Loaders::new(
+        state.db.clone(),
+        state.reference.clone(),
+        principal.clone(),
+        scheduler,
+    );
+    request.data(RequestData {
+        principal: principal.clone(),
+        loaders: Arc::new(loaders),
+    })
+}
+
+/// Serialises the response with the status and media type the client negotiated.
+fn respond(headers: &HeaderMap, response: BatchResponse) -> Response {
+    let modern = wants_graphql_response(headers);
+    let request_failed = match &response {
+        BatchResponse::Single(r) => r.errors.iter().any(|e| {
+            let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+            matches!(code, Some(async_graphql::Value::String(c)) if c == PARSE_FAILED || c == VALIDATION_FAILED)
+        }),
+        BatchResponse::Batch(_) => false,
+    };
+    let status = if modern && request_failed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let content_type = if modern { GRAPHQL_RESPONSE } else { JSON };
+    let body = serde_json::to_value(&response).map(|mut v| {
+        // A request that failed before execution has no `data` entry at all (GraphQL
+        // spec, "Response Format").
+        if let (true, Some(obj)) = (request_failed, v.as_object_mut()) {
+            obj.remove("data");
+        }
+        v.to_string()
+    });
+    match body {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+            body,
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "could not serialise a GraphQL response");
+            request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "internal error",
+            )
+        }
+    }
+}
+
+/// `POST /graphql`: a single request or a batch (a JSON array) of at most `max_batch`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(JSON) || v.starts_with(GRAPHQL_RESPONSE));
+    if !is_json {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send GraphQL requests as `Content-Type: application/json`",
+        );
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(err) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                format!("the body is not a GraphQL request: {err}"),
+            );
+        }
+    };
+    let empty = match &batch {
+        BatchRequest::Single(r) => r.query.trim().is_empty(),
+        BatchRequest::Batch(rs) => rs.iter().any(|r| r.query.trim().is_empty()),
+    };
+    if empty {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the request has no `query`",
+        );
+    }
+    let principal = Principal::Anonymous;
+    let scheduler = Arc::new(Scheduler::default());
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, &principal, &scheduler, r)),
+        BatchRequest::Batch(rs) => {
+            if rs.len() > state.limits.max_batch {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    format!(
+                        "a batch may hold at most {} operations, got {}",
+                        state.limits.max_batch,
+                        rs.len()
+                    ),
+                );
+            }
+            BatchRequest::Batch(
+                rs.into_iter()
+                    .map(|r| prepare(&state, &principal, &scheduler, r))
+                    .collect(),
+            )
+        }
+    };
+    let response = Batched::new(state.schema.execute_batch(batch), scheduler).await;
+    respond(&headers, response)
+}
+
+/// Query string of `GET /graphql`.
+#[derive(Debug, Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// `GET /graphql`: GraphiQL in a browser, or a read-only query from `?query=`.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<GetParams>,
+) -> Response {
+    let Some(query) = params.query else {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Knotenpunkt")
+                .finish(),
+        )
+        .into_response();
+    };
+    // GET must not change anything: refuse documents that hold a mutation.
+    if let Ok(doc) = async_graphql::parser::parse_query(&query) {
+        let mutation = doc
+            .operations
+            .iter()
+            .any(|(_, op)| op.node.ty != OperationType::Query);
+        if mutation {
+            let mut response = request_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_REQUEST",
+                "only queries may be sent with GET; use POST for mutations",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    let variables = match params
+        .variables
+        .as_deref()
+        .map(serde_json::from_str::<HashMap<String, serde_json::Value>>)
+    {
+        None => async_graphql::Variables::default(),
+        Some(Ok(v)) => {
+            async_graphql::Variables::from_json(serde_json::Value::Object(v.into_iter().collect()))
+        }
+        Some(Err(_)) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "`variables` must be a JSON object",
+            );
+        }
+    };
+    let mut request = Request::new(query).variables(variables);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    let scheduler = Arc::new(Scheduler::default());
+    let request = prepare(&state, &Principal::Anonymous, &scheduler, request);
+    let response = Batched::new(state.schema.execute(request), scheduler).await;
+    respond(&headers, BatchResponse::Single(response))
+}

@@ -1,0 +1,258 @@
+//! Test harness: a fresh database per test (an SQLite file, or a fresh PostgreSQL schema
+//! when `TEST_DATABASE_URL` is set), real migrations, and requests through the real
+//! router in-process.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use knotenpunkt::config::{DatabaseArgs, DemoArgs, Limits};
+use knotenpunkt::{AppState, db, demo};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tower::ServiceExt;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Where a test's database lives, removed when the test ends.
+enum Store {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, schema: String },
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: DatabaseConnection,
+    pub state: AppState,
+    pub database_url: String,
+    statements: Arc<AtomicUsize>,
+    store: Store,
+}
+
+/// Whether the tests run against PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
+}
+
+/// A database URL for a fresh, empty database, and how to remove it.
+async fn fresh_database() -> (String, Store) {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let tag = format!("{}_{}_{}", std::process::id(), n, rand_suffix());
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let schema = format!("kp_test_{tag}");
+            let admin = sea_orm::Database::connect(url.as_str())
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
+                .await
+                .expect("create test schema");
+            admin.close().await.ok();
+            let sep = if url.contains('?') { '&' } else { '?' };
+            (
+                format!("{url}{sep}options=-c%20search_path%3D{schema}"),
+                Store::Postgres {
+                    admin_url: url,
+                    schema,
+                },
+            )
+        }
+        _ => {
+            let path = std::env::temp_dir().join(format!("knotenpunkt-test-{tag}.db"));
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                Store::Sqlite(path),
+            )
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{nanos:08x}")
+}
+
+impl TestApp {
+    /// A migrated database with reference data and nothing else.
+    pub async fn new() -> TestApp {
+        Self::build(None, Limits::default()).await
+    }
+
+    /// The demo network (seed 42, scale 1, anchored today).
+    pub async fn with_demo() -> TestApp {
+        Self::build(Some(DemoArgs::default()), Limits::default()).await
+    }
+
+    /// The demo network with custom limits.
+    pub async fn with_limits(limits: Limits) -> TestApp {
+        Self::build(Some(DemoArgs::default()), limits).await
+    }
+
+    async fn build(demo_args: Option<DemoArgs>, limits: Limits) -> TestApp {
+        let (database_url, store) = fresh_database().await;
+        let args = DatabaseArgs {
+            database_url: database_url.clone(),
+            database_max_connections: 8,
+        };
+        let mut conn = db::connect(&args).await.expect("connect");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        conn.set_metric_callback(move |info| {
+            if std::env::var("KP_SQL").is_ok() {
+                eprintln!(
+                    "SQL: {}",
+                    info.statement.sql.chars().take(160).collect::<String>()
+                );
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        db::migrate(&conn).await.expect("migrate");
+        if let Some(args) = demo_args {
+            demo::load(&conn, &args).await.expect("demo data");
+        }
+        let state = AppState::new(conn.clone(), limits).await.expect("state");
+        TestApp {
+            router: knotenpunkt::app(state.clone()),
+            db: conn,
+            state,
+            database_url,
+            statements,
+            store,
+        }
+    }
+
+    /// Sends a raw HTTP request through the router.
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+
+    /// POSTs a GraphQL request and returns the status and JSON body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> (StatusCode, Value) {
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({ "query": query, "variables": variables }).to_string(),
+            ))
+            .expect("request");
+        let (status, _, body) = self.send(request).await;
+        (
+            status,
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| panic!("JSON body: {}", String::from_utf8_lossy(&body))),
+        )
+    }
+
+    /// `data` of a query that must succeed.
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.graphql(query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// The first error of a query that must fail, as (code, whole error).
+    pub async fn query_error(&self, query: &str, variables: Value) -> (String, Value) {
+        let (_, body) = self.graphql(query, variables).await;
+        let err = body["errors"][0].clone();
+        assert!(!err.is_null(), "expected an error: {body}");
+        (
+            err["extensions"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            err,
+        )
+    }
+
+    /// Statements executed since the last reset.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    pub fn reset_statements(&self) {
+        self.statements.store(0, Ordering::SeqCst);
+    }
+
+    /// One number from SQL (`SELECT COUNT(*) …`).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.store {
+            Store::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Store::Postgres { admin_url, schema } => {
+                // Drop the schema on a thread of its own: Drop cannot await, and the
+                // test's runtime may already be shutting down.
+                let (url, schema) = (admin_url.clone(), schema.clone());
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    if let Ok(rt) = rt {
+                        rt.block_on(async {
+                            if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
+                                let _ = admin
+                                    .execute_unprepared(&format!(
+                                        "DROP SCHEMA \"{schema}\" CASCADE"
+                                    ))
+                                    .await;
+                                let _ = admin.close().await;
+                            }
+                        });
+                    }
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// The `edges[].node` of a connection.
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .map(|edges| edges.iter().map(|e| e["node"].clone()).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,41 @@
+//! No N+1: the SQL statements of a request grow with the depth of the query, never with
+//! the number of rows it returns (counted with sea-orm's metric callback).
+
+mod common;
+
+use common::{TestApp, nodes};
+use serde_json::json;
+
+const DEEP: &str = r#"query($first: Int!) {
+  courses(first: $first) {
+    totalCount
+    edges { node {
+      title
+      provider { name region { code } courses(first: 3) { totalCount nodes { title } } }
+      professions { key label(lang: DE) }
+      nextRun { startDate }
+      runs(first: 3) { totalCount nodes { startDate course { title } } }
+    } }
+  }
+}"#;
+
+async fn statements_for(app: &TestApp, first: i64) -> (usize, usize) {
+    app.reset_statements();
+    let data = app.query(DEEP, json!({"first": first})).await;
+    let returned = nodes(&data["courses"]).len();
+    (app.statements(), returned)
+}
+
+#[tokio::test]
+async fn statement_count_does_not_grow_with_the_number_of_courses() {
+    let app = TestApp::with_demo().await;
+    let (small, n_small) = statements_for(&app, 5).await;
+    let (large, n_large) = statements_for(&app, 100).await;
+    assert_eq!(n_small, 5);
+    assert_eq!(n_large, 100);
+    println!("statements: {small} for 5 courses, {large} for 100 courses");
+    assert_eq!(small, large, "same statements for 5 and 100 courses");
+    // courses page + count, providers, provider courses page + count, professions,
+    // next runs, runs page + count, runs' courses.
+    assert!(large <= 10, "{large} statements");
+}

@@ -139,6 +139,8 @@ pub struct Model {
     pub registration_deadline: Option<Date>,
     pub rolling_entry: bool,
     pub status: RunStatus,
+    /// Why the provider cancelled the run.
+    pub cancellation_reason: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

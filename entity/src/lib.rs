@@ -9,6 +9,7 @@ pub mod course_run;
 pub mod enums;
 pub mod hub_meta;
 pub mod organisation;
+pub mod partner_client;
 pub mod profession;
 pub mod region;
 
@@ -19,6 +20,7 @@ pub mod prelude {
     pub use crate::course_run::Entity as CourseRun;
     pub use crate::hub_meta::Entity as HubMeta;
     pub use crate::organisation::Entity as Organisation;
+    pub use crate::partner_client::Entity as PartnerClient;
     pub use crate::profession::Entity as Profession;
     pub use crate::region::Entity as Region;
 }

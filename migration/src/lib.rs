@@ -10,6 +10,7 @@ mod m20261122_000001_create_reference_tables;
 mod m20261122_000002_load_reference_data;
 mod m20261122_000003_create_partner_directory;
 mod m20261122_000004_create_hub_meta;
+mod m20261122_000005_create_partner_client;
 pub mod reference_data;
 
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_load_reference_data::Migration),
             Box::new(m20261122_000003_create_partner_directory::Migration),
             Box::new(m20261122_000004_create_hub_meta::Migration),
+            Box::new(m20261122_000005_create_partner_client::Migration),
         ]
     }
 }

@@ -1,0 +1,276 @@
+//! One verifier for both token sources (built-in issuer, external IdP): RFC 9068 checks
+//! on JWT access tokens, and RFC 7662 introspection for opaque tokens where configured.
+
+use super::jwks::{KeyEntry, RemoteJwks};
+use super::keys::KeyStore;
+use super::scopes::ScopeSet;
+use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+pub const LEEWAY_SECS: u64 = 60;
+
+/// Signature algorithms the hub accepts; never `none`, never a symmetric one.
+const ALLOWED: [Algorithm; 9] = [
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::EdDSA,
+];
+
+/// Why a token was refused; the text goes into `error_description`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenError(pub String);
+
+fn refuse(msg: impl Into<String>) -> TokenError {
+    TokenError(msg.into())
+}
+
+/// What a valid token says about its bearer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    pub client_id: String,
+    pub subject: String,
+    pub scopes: ScopeSet,
+    /// The organisation claim as sent (a global ID or a number), if present.
+    pub organisation: Option<String>,
+}
+
+/// Where verification keys come from.
+pub enum KeySource {
+    /// The built-in issuer's own key store.
+    Local {
+        store: Arc<KeyStore>,
+        retention: chrono::Duration,
+    },
+    /// An external IdP's JWKS.
+    Remote(Arc<RemoteJwks>),
+}
+
+/// The hub's credentials at an external IdP, for RFC 7662 introspection.
+pub struct Introspection {
+    pub client_id: String,
+    pub client_secret: String,
+    pub http: reqwest::Client,
+    pub cache: Mutex<HashMap<[u8; 32], (VerifiedToken, Instant)>>,
+}
+
+/// Verifies bearer tokens.
+pub struct Verifier {
+    pub issuer: String,
+    pub audience: String,
+    pub organisation_claim: String,
+    pub keys: KeySource,
+    pub introspection: Option<Introspection>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    iat: Option<i64>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// An organisation claim as text (a global ID string, or a number).
+fn claim_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl Verifier {
+    /// Verifies `token`; a JWT is checked locally, anything else is introspected when
+    /// introspection is configured.
+    pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        if token.split('.').count() == 3 {
+            return self.verify_jwt(token).await;
+        }
+        match &self.introspection {
+            Some(i) => self.introspect(i, token).await,
+            None => Err(refuse("the token is not a JWT")),
+        }
+    }
+
+    async fn key_for(&self, kid: Option<&str>) -> Result<Option<KeyEntry>, TokenError> {
+        match &self.keys {
+            KeySource::Local { store, retention } => Ok(kid
+                .and_then(|k| store.decoding_key(k, *retention))
+                .map(|key| KeyEntry {
+                    key,
+                    algorithms: vec![Algorithm::ES256],
+                })),
+            KeySource::Remote(remote) => remote.key(kid).await.map_err(|e| {
+                tracing::warn!(error = %e, "cannot reach the IdP's keys");
+                refuse("the token's signing key cannot be fetched")
+            }),
+        }
+    }
+
+    async fn verify_jwt(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        let header = decode_header(token).map_err(|_| refuse("malformed token header"))?;
+        // RFC 9068 §2.1 / §4: an access token says so in `typ`.
+        let typ = header
+            .typ
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if typ != "at+jwt" && typ != "application/at+jwt" {
+            return Err(refuse(
+                "the token is not a JWT access token (typ must be at+jwt)",
+            ));
+        }
+        if !ALLOWED.contains(&header.alg) {
+            return Err(refuse(format!(
+                "algorithm {:?} is not accepted",
+                header.alg
+            )));
+        }
+        let entry = self
+            .key_for(header.kid.as_deref())
+            .await?
+            .ok_or_else(|| refuse("the token is signed with an unknown key"))?;
+        if !entry.algorithms.contains(&header.alg) {
+            return Err(refuse(format!(
+                "algorithm {:?} does not match the signing key",
+                header.alg
+            )));
+        }
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = vec![header.alg];
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[self.issuer.as_str()]);
+        validation.set_audience(&[self.audience.as_str()]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let data = decode::<Claims>(token, &entry.key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            refuse(match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::ImmatureSignature => "the token is not valid yet",
+                ErrorKind::InvalidIssuer => "the token is from another issuer",
+                ErrorKind::InvalidAudience => "the token is not meant for this hub",
+                ErrorKind::InvalidSignature => "the token's signature is invalid",
+                ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+                _ => "the token is invalid",
+            })
+        })?;
+        let claims = data.claims;
+        let now = chrono::Utc::now().timestamp();
+        if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECS as i64) {
+            return Err(refuse("the token is not valid yet"));
+        }
+        Ok(VerifiedToken {
+            client_id: claims
+                .client_id
+                .clone()
+                .unwrap_or_else(|| claims.sub.clone()),
+            subject: claims.sub,
+            scopes: ScopeSet::parse_lenient(claims.scope.as_deref().unwrap_or_default()),
+            organisation: claims
+                .rest
+                .get(&self.organisation_claim)
+                .and_then(claim_text),
+        })
+    }
+
+    async fn introspect(
+        &self,
+        i: &Introspection,
+        token: &str,
+    ) -> Result<VerifiedToken, TokenError> {
+        use oauth2::basic::BasicClient;
+        use oauth2::{
+            AccessToken, ClientId, ClientSecret, IntrospectionUrl, TokenIntrospectionResponse,
+        };
+        use sha2::{Digest, Sha256};
+
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Ok(cache) = i.cache.lock()
+            && let Some((verified, until)) = cache.get(&digest)
+            && Instant::now() < *until
+        {
+            return Ok(verified.clone());
+        }
+        let KeySource::Remote(remote) = &self.keys else {
+            return Err(refuse("introspection needs an external IdP"));
+        };
+        let metadata = remote.metadata().await.map_err(refuse)?;
+        let endpoint = metadata
+            .introspection_endpoint
+            .ok_or_else(|| refuse("the IdP offers no introspection endpoint"))?;
+        let client = BasicClient::new(ClientId::new(i.client_id.clone()))
+            .set_client_secret(ClientSecret::new(i.client_secret.clone()))
+            .set_introspection_url(
+                IntrospectionUrl::new(endpoint).map_err(|e| refuse(e.to_string()))?,
+            );
+        let response = client
+            .introspect(&AccessToken::new(token.to_owned()))
+            .request_async(&i.http)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "introspection failed");
+                refuse("the token could not be introspected")
+            })?;
+        if !response.active() {
+            return Err(refuse("the token is not active"));
+        }
+        if response.iss().is_some_and(|iss| iss != self.issuer) {
+            return Err(refuse("the token is from another issuer"));
+        }
+        if let Some(aud) = response.aud()
+            && !aud.iter().any(|a| *a == self.audience)
+        {
+            return Err(refuse("the token is not meant for this hub"));
+        }
+        let client_id = response
+            .client_id()
+            .map(|c| c.to_string())
+            .ok_or_else(|| refuse("the introspected token names no client"))?;
+        let scopes = response
+            .scopes()
+            .map(|s| {
+                s.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        let verified = VerifiedToken {
+            subject: response.sub().unwrap_or(&client_id).to_owned(),
+            client_id,
+            scopes: ScopeSet::parse_lenient(&scopes),
+            organisation: None,
+        };
+        // Cache briefly (never beyond the token's expiry) to spare the IdP a round trip
+        // per request.
+        let mut ttl = Duration::from_secs(30);
+        if let Some(exp) = response.exp() {
+            let left = (exp - chrono::Utc::now()).num_seconds().max(0) as u64;
+            ttl = ttl.min(Duration::from_secs(left));
+        }
+        if let Ok(mut cache) = i.cache.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(digest, (verified.clone(), Instant::now() + ttl));
+        }
+        Ok(verified)
+    }
+}

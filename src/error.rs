@@ -32,6 +32,8 @@ pub enum AppError {
         message: String,
         /// Path of the offending argument or input field.
         field: Option<String>,
+        /// Every problem found, when an input has more than one (`extensions.fieldErrors`).
+        problems: Vec<FieldProblem>,
     },
     /// The object changed since the caller read it (`CONFLICT`).
     #[error("{0}")]
@@ -47,12 +49,20 @@ pub enum AppError {
     Internal(String),
 }
 
+/// One invalid input field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
 impl AppError {
     /// A `BAD_USER_INPUT` error about `field`.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::BadUserInput {
             message: message.into(),
             field: Some(field.into()),
+            problems: Vec::new(),
         }
     }
 
@@ -90,8 +100,30 @@ impl AppError {
         ext.set("code", self.code());
         match self {
             AppError::BadUserInput {
-                field: Some(field), ..
-            } => ext.set("field", field.as_str()),
+                field, problems, ..
+            } => {
+                if let Some(field) = field {
+                    ext.set("field", field.as_str());
+                }
+                if !problems.is_empty() {
+                    let list: Vec<async_graphql::Value> = problems
+                        .iter()
+                        .map(|p| {
+                            let mut m = async_graphql::indexmap::IndexMap::new();
+                            m.insert(
+                                async_graphql::Name::new("field"),
+                                async_graphql::Value::from(p.field.as_str()),
+                            );
+                            m.insert(
+                                async_graphql::Name::new("message"),
+                                async_graphql::Value::from(p.message.as_str()),
+                            );
+                            async_graphql::Value::Object(m)
+                        })
+                        .collect();
+                    ext.set("fieldErrors", async_graphql::Value::List(list));
+                }
+            }
             AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
             AppError::Internal(cause) => {
                 // The id lets an operator find the cause from a partner's report.

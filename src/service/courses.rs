@@ -177,3 +177,280 @@ pub async fn professions_of(
 }
 
 use sea_orm::QuerySelect;
+
+// ---------------------------------------------------------------------------------
+// Writing: schools and providers register and maintain their own courses.
+
+use crate::auth::Scope;
+use crate::error::AppError;
+use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::{RegisterCourseInput, UpdateCourseInput};
+use crate::service::validation::{Problems, chars, patch};
+use chrono::{NaiveDate, Utc};
+use entity::enums::LanguageLevel;
+use entity::organisation::OrganisationKind;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
+
+/// The organisation of a caller who may write courses: a school or provider with the
+/// `courses:write` scope.
+pub fn course_writer(principal: &Principal) -> AppResult<i64> {
+    match principal.organisation() {
+        Some(org)
+            if principal.has_scope(Scope::CoursesWrite)
+                && matches!(
+                    org.kind,
+                    OrganisationKind::School | OrganisationKind::Provider
+                ) =>
+        {
+            Ok(org.id)
+        }
+        _ => Err(AppError::Forbidden(
+            "only schools and course providers register and change courses".into(),
+        )),
+    }
+}
+
+/// Rows of `course` the caller may change: its own organisation's, if it may write
+/// courses at all.
+pub fn editable_by(principal: &Principal) -> Select<Entity> {
+    match course_writer(principal) {
+        Ok(org) => visible_to(principal).filter(Column::ProviderId.eq(org)),
+        Err(_) => visible_to(principal).filter(Expr::cust("1 = 0")),
+    }
+}
+
+/// The course `id` if the caller may change it: `NOT_FOUND` if it cannot see it,
+/// `FORBIDDEN` if it belongs to someone else.
+pub async fn editable(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    id: i64,
+) -> AppResult<course::Model> {
+    if let Some(course) = editable_by(principal)
+        .filter(Column::Id.eq(id))
+        .one(txn)
+        .await?
+    {
+        return Ok(course);
+    }
+    if visible_to(principal)
+        .filter(Column::Id.eq(id))
+        .one(txn)
+        .await?
+        .is_some()
+    {
+        course_writer(principal)?;
+        return Err(AppError::Forbidden(
+            "this course belongs to another provider".into(),
+        ));
+    }
+    Err(AppError::NotFound(format!(
+        "course `{}`",
+        id::encode(NodeType::Course, id).as_str()
+    )))
+}
+
+/// A course as it would be stored, for validation.
+struct CourseDraft {
+    course_type: course::CourseType,
+    title: String,
+    description: String,
+    professions: Vec<String>,
+    language_level: Option<LanguageLevel>,
+    azav_measure_number: Option<String>,
+    azav_valid_until: Option<NaiveDate>,
+    bildungsgutschein: bool,
+}
+
+impl CourseDraft {
+    fn validate(&mut self, catalog: &ProfessionCatalog, today: NaiveDate) -> AppResult<()> {
+        self.title = self.title.trim().to_owned();
+        self.azav_measure_number = self
+            .azav_measure_number
+            .take()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        let mut seen = std::collections::HashSet::new();
+        self.professions.retain(|p| seen.insert(p.clone()));
+        let mut p = Problems::default();
+        p.check(
+            (3..=200).contains(&chars(&self.title)),
+            "input.title",
+            "the title needs 3 to 200 characters",
+        );
+        p.check(
+            chars(&self.description) <= 5000,
+            "input.description",
+            "the description has at most 5,000 characters",
+        );
+        p.check(
+            !self.professions.is_empty(),
+            "input.professions",
+            "name at least one profession",
+        );
+        for key in &self.professions {
+            p.check(
+                catalog.get(key).is_some(),
+                "input.professions",
+                format!("unknown profession `{key}`"),
+            );
+        }
+        if self.bildungsgutschein {
+            p.check(
+                self.azav_measure_number.is_some(),
+                "input.azavMeasureNumber",
+                "a Bildungsgutschein course needs its AZAV measure number",
+            );
+            p.check(
+                self.azav_valid_until.is_some_and(|d| d > today),
+                "input.azavValidUntil",
+                "a Bildungsgutschein course needs an AZAV approval that is valid after today",
+            );
+        }
+        p.finish()
+    }
+}
+
+async fn write_professions(
+    txn: &DatabaseTransaction,
+    course_id: i64,
+    keys: &[String],
+) -> AppResult<()> {
+    course_profession::Entity::delete_many()
+        .filter(course_profession::Column::CourseId.eq(course_id))
+        .exec(txn)
+        .await?;
+    course_profession::Entity::insert_many(keys.iter().map(|k| course_profession::ActiveModel {
+        course_id: Set(course_id),
+        profession_key: Set(k.clone()),
+    }))
+    .exec(txn)
+    .await?;
+    Ok(())
+}
+
+/// Registers a course of the caller's organisation.
+pub async fn register(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    catalog: &ProfessionCatalog,
+    input: &RegisterCourseInput,
+) -> AppResult<course::Model> {
+    let provider = course_writer(principal)?;
+    let mut draft = CourseDraft {
+        course_type: input.course_type,
+        title: input.title.clone(),
+        description: input.description.clone(),
+        professions: input.professions.clone(),
+        language_level: input.language_level,
+        azav_measure_number: input.azav_measure_number.clone(),
+        azav_valid_until: input.azav_valid_until.map(|d| d.0),
+        bildungsgutschein: input.bildungsgutschein,
+    };
+    draft.validate(catalog, crate::service::today())?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let course = Entity::insert(course::ActiveModel {
+        provider_id: Set(provider),
+        course_type: Set(draft.course_type),
+        title: Set(draft.title),
+        description: Set(draft.description),
+        language_level: Set(draft.language_level),
+        azav_measure_number: Set(draft.azav_measure_number),
+        azav_valid_until: Set(draft.azav_valid_until),
+        bildungsgutschein: Set(draft.bildungsgutschein),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await?;
+    write_professions(&txn, course.id, &draft.professions).await?;
+    txn.commit().await?;
+    Ok(course)
+}
+
+/// Applies `input` to one of the caller's courses, if `expectedVersion` is current.
+pub async fn update(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    catalog: &ProfessionCatalog,
+    input: &UpdateCourseInput,
+) -> AppResult<course::Model> {
+    let id = id::decode_as(&input.id, NodeType::Course, "input.id")?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = editable(&txn, principal, id).await?;
+    if current.version != input.expected_version {
+        return Err(stale("course", current.version));
+    }
+    let professions = match &input.professions {
+        Some(p) => p.clone(),
+        None => professions_of(&txn, principal, catalog, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default(),
+    };
+    let mut draft = CourseDraft {
+        course_type: input.course_type.unwrap_or(current.course_type),
+        title: input.title.clone().unwrap_or(current.title.clone()),
+        description: input
+            .description
+            .clone()
+            .unwrap_or(current.description.clone()),
+        professions,
+        language_level: patch(input.language_level.clone(), current.language_level),
+        azav_measure_number: patch(
+            input.azav_measure_number.clone(),
+            current.azav_measure_number.clone(),
+        ),
+        azav_valid_until: patch(
+            input.azav_valid_until.clone().map_value(|d| d.0),
+            current.azav_valid_until,
+        ),
+        bildungsgutschein: input.bildungsgutschein.unwrap_or(current.bildungsgutschein),
+    };
+    draft.validate(catalog, crate::service::today())?;
+    let updated = Entity::update_many()
+        .col_expr(Column::CourseType, Expr::value(draft.course_type))
+        .col_expr(Column::Title, Expr::value(draft.title))
+        .col_expr(Column::Description, Expr::value(draft.description))
+        .col_expr(Column::LanguageLevel, Expr::value(draft.language_level))
+        .col_expr(
+            Column::AzavMeasureNumber,
+            Expr::value(draft.azav_measure_number),
+        )
+        .col_expr(Column::AzavValidUntil, Expr::value(draft.azav_valid_until))
+        .col_expr(
+            Column::Bildungsgutschein,
+            Expr::value(draft.bildungsgutschein),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(input.expected_version))
+        .exec(&txn)
+        .await?;
+    // Another writer may have committed between the read and this update.
+    if updated.rows_affected != 1 {
+        return Err(stale("course", current.version));
+    }
+    if input.professions.is_some() {
+        write_professions(&txn, id, &draft.professions).await?;
+    }
+    let course = Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::Internal("updated course vanished".into()))?;
+    txn.commit().await?;
+    Ok(course)
+}
+
+/// The `CONFLICT` of a write based on an old version.
+pub fn stale(what: &str, current: i32) -> AppError {
+    AppError::Conflict(format!(
+        "the {what} changed since you read it (current version {current}); read it again and retry"
+    ))
+}

@@ -4,12 +4,14 @@
 //! which rows a caller may see. Lists, lookups, loaders and mutations start from it, so
 //! the rule is always applied inside the SQL.
 
+pub mod clients;
 pub mod course_runs;
 pub mod courses;
 pub mod organisations;
 pub mod pagination;
 pub mod professions;
 pub mod regions;
+pub mod validation;
 
 /// Today's date (UTC), the reference for "upcoming" and "still open".
 pub fn today() -> chrono::NaiveDate {

@@ -68,3 +68,90 @@ pub async fn by_ids(
 pub fn search_text(name: &str, city: &str) -> String {
     format!("{name} {city}").to_lowercase()
 }
+
+// ---------------------------------------------------------------------------------
+// Writing: the hub operator registers partners.
+
+use crate::graphql::input::RegisterOrganisationInput;
+use crate::service::validation::{Problems, chars};
+use chrono::Utc;
+use entity::organisation::OrganisationKind;
+use sea_orm::ActiveValue::Set;
+
+/// Registers a partner organisation (operators only; the caller's `admin` scope is
+/// checked by the field guard).
+pub async fn register(
+    db: &impl ConnectionTrait,
+    regions: &RegionTree,
+    input: &RegisterOrganisationInput,
+) -> AppResult<organisation::Model> {
+    let trimmed = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let name = input.name.trim().to_owned();
+    let city = input.city.trim().to_owned();
+    let region = input.region.trim().to_owned();
+    let email = trimmed(&input.email);
+    let website = trimmed(&input.website);
+    let mut p = Problems::default();
+    p.check(
+        (2..=200).contains(&chars(&name)),
+        "input.name",
+        "the name needs 2 to 200 characters",
+    );
+    p.check(
+        (1..=100).contains(&chars(&city)),
+        "input.city",
+        "the city needs 1 to 100 characters",
+    );
+    p.check(
+        regions.get(&region).is_some(),
+        "input.region",
+        format!("unknown region `{region}`"),
+    );
+    p.check(
+        input.employer_type.is_none() || input.kind == OrganisationKind::Employer,
+        "input.employerType",
+        "only employers have an employer type",
+    );
+    p.check(
+        email
+            .as_deref()
+            .is_none_or(|e| e.contains('@') && !e.contains(' ') && e.len() <= 200),
+        "input.email",
+        "not an e-mail address",
+    );
+    p.check(
+        website.as_deref().is_none_or(|w| {
+            (w.starts_with("https://") || w.starts_with("http://")) && w.len() <= 200
+        }),
+        "input.website",
+        "a website starts with https://",
+    );
+    p.finish()?;
+    let now = Utc::now();
+    Ok(Entity::insert(organisation::ActiveModel {
+        kind: Set(input.kind),
+        employer_type: Set(input.employer_type),
+        search_text: Set(search_text(&name, &city)),
+        name: Set(name),
+        region_code: Set(region),
+        city: Set(city),
+        street: Set(trimmed(&input.street)),
+        postal_code: Set(trimmed(&input.postal_code)),
+        email: Set(email),
+        phone: Set(trimmed(&input.phone)),
+        website: Set(website),
+        provider_number: Set(trimmed(&input.provider_number)),
+        azav_valid_until: Set(input.azav_valid_until.map(|d| d.0)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_with_returning(db)
+    .await?)
+}

@@ -1,6 +1,7 @@
 //! Shared application state: the connection pool, reference data and configuration.
 //! Cloned into every request; holds nothing a second replica would need to share.
 
+use crate::auth::Auth;
 use crate::config::Limits;
 use crate::error::AppResult;
 use crate::graphql::{self, AppSchema};
@@ -32,12 +33,13 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub reference: Arc<Reference>,
     pub limits: Arc<Limits>,
+    pub auth: Arc<Auth>,
     pub schema: AppSchema,
 }
 
 impl AppState {
     /// Builds the state for a migrated database: loads reference data and the schema.
-    pub async fn new(db: DatabaseConnection, limits: Limits) -> AppResult<AppState> {
+    pub async fn new(db: DatabaseConnection, limits: Limits, auth: Auth) -> AppResult<AppState> {
         let reference = Arc::new(Reference::load(&db).await?);
         let schema = graphql::schema_builder(&limits)
             .data(db.clone())
@@ -47,6 +49,7 @@ impl AppState {
             db,
             reference,
             limits: Arc::new(limits),
+            auth: Arc::new(auth),
             schema,
         })
     }

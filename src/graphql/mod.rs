@@ -7,6 +7,7 @@ pub mod extensions;
 pub mod id;
 pub mod input;
 pub mod loader;
+pub mod mutation;
 pub mod query;
 pub mod types;
 
@@ -14,13 +15,13 @@ use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::{AppError, AppResult};
 use crate::state::Reference;
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
 use loader::Loaders;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 /// The hub's schema.
-pub type AppSchema = Schema<query::QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
 
 /// What the HTTP layer attaches to each request.
 pub struct RequestData {
@@ -31,10 +32,10 @@ pub struct RequestData {
 /// The schema with its limits and extensions, without data.
 pub fn schema_builder(
     limits: &Limits,
-) -> SchemaBuilder<query::QueryRoot, EmptyMutation, EmptySubscription> {
+) -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
     Schema::build(
         query::QueryRoot::default(),
-        EmptyMutation,
+        mutation::MutationRoot::default(),
         EmptySubscription,
     )
     .limit_depth(limits.max_depth)

@@ -37,6 +37,31 @@ fn request_error(status: StatusCode, code: &str, message: impl Into<String>) -> 
         .into_response()
 }
 
+/// The caller of a request: anonymous without `Authorization`, a client with a valid
+/// bearer token, and a 401 with `WWW-Authenticate: Bearer error="invalid_token"` (and a
+/// GraphQL `UNAUTHENTICATED` error as body) for a token that cannot be verified.
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    state
+        .auth
+        .principal(&state.db, authorization)
+        .await
+        .map_err(|err| {
+            let description = err.0.replace(['"', '\\'], "'");
+            let mut response = request_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &err.0);
+            if let Ok(value) = HeaderValue::from_str(&format!(
+                r#"Bearer error="invalid_token", error_description="{description}""#
+            )) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+            response
+        })
+}
+
 /// Whether the client asked for the GraphQL response media type.
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
     headers
@@ -141,7 +166,10 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             "the request has no `query`",
         );
     }
-    let principal = Principal::Anonymous;
+    let principal = match caller(&state, &headers).await {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
     let scheduler = Arc::new(Scheduler::default());
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, &principal, &scheduler, r)),
@@ -231,8 +259,12 @@ pub async fn get(
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
+    let principal = match caller(&state, &headers).await {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
     let scheduler = Arc::new(Scheduler::default());
-    let request = prepare(&state, &Principal::Anonymous, &scheduler, request);
+    let request = prepare(&state, &principal, &scheduler, request);
     let response = Batched::new(state.schema.execute(request), scheduler).await;
     respond(&headers, BatchResponse::Single(response))
 }

@@ -2,6 +2,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod oauth;
 
 use crate::state::AppState;
 use axum::Router;
@@ -20,6 +21,12 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/oauth/token", axum::routing::post(oauth::token))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
+        .route("/.well-known/jwks.json", get(oauth::jwks))
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

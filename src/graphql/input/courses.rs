@@ -44,3 +44,151 @@ pub struct CourseRunFilter {
     /// Only runs that have (true) or have no (false) free seat one can still register for (planned or open, seats taken below the maximum).
     pub has_free_seats: Option<bool>,
 }
+
+use async_graphql::{ID, MaybeUndefined};
+use entity::course_run::{FundingOption, Schedule};
+use entity::enums::LanguageLevel;
+
+/// A new course of the caller's school or provider.
+#[derive(Debug, Clone, InputObject)]
+pub struct RegisterCourseInput {
+    /// What the course prepares for.
+    #[graphql(name = "type")]
+    pub course_type: CourseType,
+    /// Title, 3 to 200 characters.
+    pub title: String,
+    /// Content, entry requirements and final exam (at most 5,000 characters).
+    #[graphql(default)]
+    pub description: String,
+    /// Keys of the professions the course is for (at least one, e.g. `nurse`).
+    pub professions: Vec<String>,
+    /// Language level a participant needs to enter.
+    pub language_level: Option<LanguageLevel>,
+    /// AZAV measure number; required for Bildungsgutschein courses.
+    pub azav_measure_number: Option<String>,
+    /// AZAV approval valid until; required, and in the future, for Bildungsgutschein courses.
+    pub azav_valid_until: Option<Date>,
+    /// Whether the course can be funded with a Bildungsgutschein.
+    #[graphql(default)]
+    pub bildungsgutschein: bool,
+}
+
+/// Changes to a course; omitted fields stay as they are, `null` clears an optional one.
+#[derive(Debug, Clone, InputObject)]
+pub struct UpdateCourseInput {
+    /// The course.
+    pub id: ID,
+    /// The `version` the change is based on; a newer version on the server is a `CONFLICT`.
+    pub expected_version: i32,
+    /// What the course prepares for.
+    #[graphql(name = "type")]
+    pub course_type: Option<CourseType>,
+    /// Title, 3 to 200 characters.
+    pub title: Option<String>,
+    /// Content, entry requirements and final exam.
+    pub description: Option<String>,
+    /// Keys of the professions the course is for (replaces the list).
+    pub professions: Option<Vec<String>>,
+    /// Language level a participant needs to enter.
+    pub language_level: MaybeUndefined<LanguageLevel>,
+    /// AZAV measure number.
+    pub azav_measure_number: MaybeUndefined<String>,
+    /// AZAV approval valid until.
+    pub azav_valid_until: MaybeUndefined<Date>,
+    /// Whether the course can be funded with a Bildungsgutschein.
+    pub bildungsgutschein: Option<bool>,
+}
+
+/// An amount of money as input.
+#[derive(Debug, Clone, InputObject)]
+pub struct MoneyInput {
+    /// Decimal amount, at most two fraction digits, for example `1250.00`.
+    pub amount: String,
+    /// ISO 4217 currency code, for example `EUR` or `SEK`.
+    pub currency: String,
+}
+
+/// A new run of one of the caller's courses.
+#[derive(Debug, Clone, InputObject)]
+pub struct ScheduleCourseRunInput {
+    /// The course.
+    pub course_id: ID,
+    /// First day; today or later.
+    pub start_date: Date,
+    /// Last day; after the first.
+    pub end_date: Date,
+    /// Teaching hours in total (1 to 5,000).
+    pub hours: i32,
+    /// How the run is taught.
+    pub format: CourseFormat,
+    /// Full-time or part-time.
+    pub schedule: Schedule,
+    /// Participants needed for the run to take place (at least 1).
+    pub seats_min: i32,
+    /// Seats offered (at least `seatsMin`, at most 1,000).
+    pub seats_max: i32,
+    /// Region where the run takes place (code such as `14713` or `SE-AB`).
+    pub region: String,
+    /// City where the run takes place.
+    pub city: String,
+    /// Cost for one participant.
+    pub cost: MoneyInput,
+    /// Ways the cost can be funded.
+    #[graphql(default)]
+    pub funding_options: Vec<FundingOption>,
+    /// Last day to register; before the first day.
+    pub registration_deadline: Option<Date>,
+    /// Whether participants can join after the start.
+    #[graphql(default)]
+    pub rolling_entry: bool,
+    /// `PLANNED` (default) or `OPEN`.
+    pub status: Option<RunStatus>,
+}
+
+/// Changes to a course run; omitted fields stay as they are.
+#[derive(Debug, Clone, InputObject)]
+pub struct UpdateCourseRunInput {
+    /// The run.
+    pub id: ID,
+    /// The `version` the change is based on; a newer version on the server is a `CONFLICT`.
+    pub expected_version: i32,
+    /// First day.
+    pub start_date: Option<Date>,
+    /// Last day.
+    pub end_date: Option<Date>,
+    /// Teaching hours in total.
+    pub hours: Option<i32>,
+    /// How the run is taught.
+    pub format: Option<CourseFormat>,
+    /// Full-time or part-time.
+    pub schedule: Option<Schedule>,
+    /// Participants needed for the run to take place.
+    pub seats_min: Option<i32>,
+    /// Seats offered.
+    pub seats_max: Option<i32>,
+    /// Region where the run takes place.
+    pub region: Option<String>,
+    /// City where the run takes place.
+    pub city: Option<String>,
+    /// Cost for one participant.
+    pub cost: Option<MoneyInput>,
+    /// Ways the cost can be funded (replaces the list).
+    pub funding_options: Option<Vec<FundingOption>>,
+    /// Last day to register; `null` removes the deadline.
+    pub registration_deadline: MaybeUndefined<Date>,
+    /// Whether participants can join after the start.
+    pub rolling_entry: Option<bool>,
+    /// New status (`CANCELLED` only through `cancelCourseRun`).
+    pub status: Option<RunStatus>,
+}
+
+/// Cancelling a course run.
+#[derive(Debug, Clone, InputObject)]
+pub struct CancelCourseRunInput {
+    /// The run.
+    pub id: ID,
+    /// The `version` the cancellation is based on.
+    pub expected_version: i32,
+    /// Why the run is cancelled (3 to 1,000 characters); shown to participants.
+    pub reason: String,
+}

@@ -2,6 +2,13 @@
 
 pub mod courses;
 pub mod organisations;
+pub mod partners;
 
-pub use courses::{CourseFilter, CourseRunFilter};
+pub use courses::{
+    CancelCourseRunInput, CourseFilter, CourseRunFilter, MoneyInput, RegisterCourseInput,
+    ScheduleCourseRunInput, UpdateCourseInput, UpdateCourseRunInput,
+};
 pub use organisations::OrganisationFilter;
+pub use partners::{
+    RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
+};

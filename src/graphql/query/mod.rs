@@ -5,6 +5,7 @@ mod node;
 mod organisations;
 mod professions;
 mod regions;
+mod viewer;
 
 use async_graphql::MergedObject;
 
@@ -17,4 +18,5 @@ pub struct QueryRoot(
     professions::ProfessionQuery,
     organisations::OrganisationQuery,
     courses::CourseQuery,
+    viewer::ViewerQuery,
 );

@@ -1,0 +1,121 @@
+//! `registerCourse`, `updateCourse`, `scheduleCourseRun`, `updateCourseRun`, `cancelCourseRun`.
+
+use crate::auth::Scope;
+use crate::auth::guard::RequireScope;
+use crate::graphql::input::{
+    CancelCourseRunInput, RegisterCourseInput, ScheduleCourseRunInput, UpdateCourseInput,
+    UpdateCourseRunInput,
+};
+use crate::graphql::types::{Course, CourseRun};
+use crate::graphql::{db, reference, request};
+use crate::service::{course_runs, courses};
+use async_graphql::{Context, Object, Result, SimpleObject};
+
+/// The result of a course mutation.
+#[derive(SimpleObject)]
+pub struct CoursePayload {
+    /// The course as stored now.
+    pub course: Course,
+}
+
+/// The result of a course run mutation.
+#[derive(SimpleObject)]
+pub struct CourseRunPayload {
+    /// The run as stored now.
+    pub course_run: CourseRun,
+}
+
+#[derive(Default)]
+pub struct CourseMutation;
+
+#[Object]
+impl CourseMutation {
+    /// Registers a course of the caller's school or provider (scope `courses:write`).
+    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    async fn register_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new course.")] input: RegisterCourseInput,
+    ) -> Result<CoursePayload> {
+        let course = courses::register(
+            db(ctx)?,
+            &request(ctx)?.principal,
+            &reference(ctx)?.professions,
+            &input,
+        )
+        .await?;
+        Ok(CoursePayload {
+            course: Course(course),
+        })
+    }
+
+    /// Changes one of the caller's courses (scope `courses:write`); `CONFLICT` if `expectedVersion` is not current.
+    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    async fn update_course(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateCourseInput,
+    ) -> Result<CoursePayload> {
+        let course = courses::update(
+            db(ctx)?,
+            &request(ctx)?.principal,
+            &reference(ctx)?.professions,
+            &input,
+        )
+        .await?;
+        Ok(CoursePayload {
+            course: Course(course),
+        })
+    }
+
+    /// Schedules a run of one of the caller's courses (scope `courses:write`).
+    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    async fn schedule_course_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new run.")] input: ScheduleCourseRunInput,
+    ) -> Result<CourseRunPayload> {
+        let run = course_runs::schedule(
+            db(ctx)?,
+            &request(ctx)?.principal,
+            &reference(ctx)?.regions,
+            &input,
+        )
+        .await?;
+        Ok(CourseRunPayload {
+            course_run: CourseRun(run),
+        })
+    }
+
+    /// Changes one of the caller's course runs (scope `courses:write`); `CONFLICT` if `expectedVersion` is not current.
+    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    async fn update_course_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The changes.")] input: UpdateCourseRunInput,
+    ) -> Result<CourseRunPayload> {
+        let run = course_runs::update(
+            db(ctx)?,
+            &request(ctx)?.principal,
+            &reference(ctx)?.regions,
+            &input,
+        )
+        .await?;
+        Ok(CourseRunPayload {
+            course_run: CourseRun(run),
+        })
+    }
+
+    /// Cancels one of the caller's course runs with a reason (scope `courses:write`).
+    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    async fn cancel_course_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The run and the reason.")] input: CancelCourseRunInput,
+    ) -> Result<CourseRunPayload> {
+        let run = course_runs::cancel(db(ctx)?, &request(ctx)?.principal, &input).await?;
+        Ok(CourseRunPayload {
+            course_run: CourseRun(run),
+        })
+    }
+}

@@ -1,0 +1,12 @@
+//! Mutation roots, one file per domain, merged into `MutationRoot`. Every mutation takes
+//! one `input` and returns a payload with the changed object.
+
+mod courses;
+mod partners;
+
+use async_graphql::MergedObject;
+
+/// Everything a partner can change.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(courses::CourseMutation, partners::PartnerMutation);

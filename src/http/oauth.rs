@@ -1,0 +1,226 @@
+//! The built-in issuer's endpoints: `POST /oauth/token` (client credentials, RFC 6749
+//! §4.4), `GET /.well-known/oauth-authorization-server` (RFC 8414) and
+//! `GET /.well-known/jwks.json`. Not routed in external IdP mode.
+
+use crate::auth::scopes::{Scope, ScopeSet};
+use crate::service::clients;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// An RFC 6749 §5.2 error response.
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut response = (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response();
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn invalid_client(used_basic: bool) -> Response {
+    let mut response = oauth_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        "client authentication failed",
+    );
+    if used_basic {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Basic realm="knotenpunkt""#),
+        );
+    }
+    response
+}
+
+/// Client credentials from `Authorization: Basic` (RFC 6749 §2.3.1: both parts are
+/// form-urlencoded before base64).
+fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decode = || -> Option<(String, String)> {
+        let raw = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+        let (id, secret) = raw.split_once(':')?;
+        let unescape = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+        };
+        Some((unescape(id)?, unescape(secret)?))
+    };
+    Some(decode().ok_or(()))
+}
+
+/// `POST /oauth/token`.
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(issuer) = &state.auth.issuer else {
+        return oauth_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            "this hub uses an external IdP",
+        );
+    };
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form_type {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send the parameters as application/x-www-form-urlencoded",
+        );
+    }
+    let mut params: HashMap<String, String> = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        // RFC 6749 §3.2: parameters must not be repeated.
+        if params
+            .insert(k.clone().into_owned(), v.into_owned())
+            .is_some()
+        {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &format!("parameter `{k}` is repeated"),
+            );
+        }
+    }
+    let basic = basic_credentials(&headers);
+    let used_basic = basic.is_some();
+    let (client_id, secret) = match (basic, params.get("client_id"), params.get("client_secret")) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "use one client authentication method, not two",
+            );
+        }
+        (Some(Ok(creds)), None, None) => creds,
+        (Some(Err(())), _, _) => return invalid_client(true),
+        (None, Some(id), Some(secret)) => (id.clone(), secret.clone()),
+        (None, _, _) => return invalid_client(false),
+    };
+    match params.get("grant_type").map(String::as_str) {
+        None => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "`grant_type` is missing",
+            );
+        }
+        Some("client_credentials") => {}
+        Some(_) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "only `client_credentials` is supported",
+            );
+        }
+    }
+    let client = match clients::authenticate(&state.db, &client_id, &secret).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return invalid_client(used_basic),
+        Err(err) => {
+            tracing::error!(error = ?err, "client authentication failed internally");
+            return oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal error",
+            );
+        }
+    };
+    let granted = ScopeSet::parse_lenient(&client.scopes);
+    let scope = match params
+        .get("scope")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => granted,
+        Some(requested) => match ScopeSet::parse_strict(requested) {
+            Ok(asked) if asked.is_subset(&granted) => asked,
+            Ok(_) => {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    "the client may not request these scopes",
+                );
+            }
+            Err(unknown) => {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    &format!("unknown scopes: {}", unknown.join(" ")),
+                );
+            }
+        },
+    };
+    match issuer.issue(&client.client_id, client.organisation_id, scope) {
+        Ok(token) => {
+            let mut response = Json(json!({
+                "access_token": token.access_token,
+                "token_type": "Bearer",
+                "expires_in": token.expires_in,
+                "scope": token.scope.to_string(),
+            }))
+            .into_response();
+            let h = response.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            response
+        }
+        Err(err) => {
+            tracing::error!(error = ?err, "issuing a token failed");
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal error",
+            )
+        }
+    }
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414).
+pub async fn metadata(State(state): State<AppState>) -> Response {
+    let Some(issuer) = &state.auth.issuer else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let base = &issuer.issuer;
+    Json(json!({
+        "issuer": base,
+        "token_endpoint": format!("{base}/oauth/token"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "grant_types_supported": ["client_credentials"],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "access_token_signing_alg_values_supported": ["ES256"],
+    }))
+    .into_response()
+}
+
+/// `GET /.well-known/jwks.json`.
+pub async fn jwks(State(state): State<AppState>) -> Response {
+    match state.auth.jwks() {
+        Some(set) => {
+            let mut response = Json(set).into_response();
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            );
+            response
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -5,6 +5,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Knotenpunkt: one shared GraphQL graph for the regional networks that bring health
@@ -48,6 +49,82 @@ pub enum Command {
         #[command(flatten)]
         demo: DemoArgs,
     },
+    /// Register, list and revoke partner clients.
+    Client {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[command(subcommand)]
+        action: ClientAction,
+    },
+    /// Get an access token with the client credentials grant (any OAuth2 server).
+    Token(TokenArgs),
+    /// Manage the built-in issuer's signing keys.
+    Keys {
+        /// File holding the signing keys.
+        #[arg(
+            long,
+            env = "KNOTENPUNKT_SIGNING_KEY_PATH",
+            default_value = "knotenpunkt-keys.json"
+        )]
+        signing_key_path: PathBuf,
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ClientAction {
+    /// Register a client; prints its id and (for the built-in issuer) its secret, once.
+    Add {
+        /// The organisation the client acts for: its ID (as in GraphQL) or number. Omit for an operator client with scope `admin`.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Space-separated scopes, e.g. "courses:write".
+        #[arg(long)]
+        scopes: String,
+        /// A name that tells what the client is, e.g. "BFS Leipzig".
+        #[arg(long)]
+        name: String,
+        /// Register the `client_id` of a client at an external IdP (no secret here) to map it to the organisation.
+        #[arg(long)]
+        external_client_id: Option<String>,
+    },
+    /// List all clients.
+    List,
+    /// Revoke a client: no new tokens, and current tokens stop working.
+    Revoke {
+        /// The client's `client_id`.
+        client_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum KeysAction {
+    /// Start signing with a new key; the old one stays in the JWKS until its tokens expire.
+    Rotate,
+    /// Show the published keys.
+    List,
+}
+
+/// `token` options.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The client's id.
+    #[arg(long, env = "KNOTENPUNKT_CLIENT_ID")]
+    pub client_id: String,
+    /// The client's secret.
+    #[arg(long, env = "KNOTENPUNKT_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: String,
+    /// Space-separated scopes to ask for (default: all the client may have).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The token endpoint.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_TOKEN_URL",
+        default_value = "http://127.0.0.1:8080/oauth/token"
+    )]
+    pub token_url: String,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]
@@ -119,6 +196,74 @@ pub struct ServeArgs {
     pub no_migrate: bool,
     #[command(flatten)]
     pub limits: Limits,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// Where tokens come from and what they must say.
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// Public base URL of this hub: the built-in issuer's `iss`, and the default audience.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// File holding the built-in issuer's signing keys (created on first start, mode 0600).
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_SIGNING_KEY_PATH",
+        default_value = "knotenpunkt-keys.json"
+    )]
+    pub signing_key_path: PathBuf,
+    /// Lifetime of access tokens issued by the built-in issuer, in seconds.
+    #[arg(long, env = "KNOTENPUNKT_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub token_ttl_secs: u64,
+    /// Issuer URL of an external IdP (production). Tokens must come from it; the built-in issuer is off.
+    #[arg(long, env = "KNOTENPUNKT_OAUTH_ISSUER")]
+    pub oauth_issuer: Option<String>,
+    /// Audience an access token must carry (default: the public URL).
+    #[arg(long, env = "KNOTENPUNKT_OAUTH_AUDIENCE")]
+    pub oauth_audience: Option<String>,
+    /// Token claim that names the partner organisation (its ID); without it the client's registration decides.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_ORGANISATION_CLAIM",
+        default_value = "organisation"
+    )]
+    pub organisation_claim: String,
+    /// Minimum seconds between two JWKS fetches caused by tokens with an unknown key id.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_JWKS_REFETCH_COOLDOWN_SECS",
+        default_value_t = 30
+    )]
+    pub jwks_refetch_cooldown_secs: u64,
+    /// The hub's own client id at the external IdP, to introspect opaque tokens (RFC 7662).
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_OAUTH_CLIENT_ID",
+        requires = "oauth_client_secret"
+    )]
+    pub oauth_client_id: Option<String>,
+    /// The hub's client secret at the external IdP.
+    #[arg(long, env = "KNOTENPUNKT_OAUTH_CLIENT_SECRET", hide_env_values = true)]
+    pub oauth_client_secret: Option<String>,
+}
+
+impl AuthArgs {
+    /// The audience tokens must carry.
+    pub fn audience(&self) -> String {
+        self.oauth_audience
+            .clone()
+            .unwrap_or_else(|| self.public_url.trim_end_matches('/').to_owned())
+    }
+
+    /// The built-in issuer's identifier.
+    pub fn builtin_issuer(&self) -> String {
+        self.public_url.trim_end_matches('/').to_owned()
+    }
 }
 
 /// Limits that protect the hub from expensive or abusive requests.
@@ -168,6 +313,12 @@ fn defaults<T: Args>() -> T {
 }
 
 impl Default for Limits {
+    fn default() -> Self {
+        defaults()
+    }
+}
+
+impl Default for AuthArgs {
     fn default() -> Self {
         defaults()
     }

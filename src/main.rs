@@ -1,8 +1,15 @@
 //! The `knotenpunkt` command: serve the hub, migrate, print the schema, load demo data.
 
 use clap::Parser;
-use knotenpunkt::config::{Cli, Command, DatabaseArgs, LogFormat, MigrateAction, ServeArgs};
+use knotenpunkt::auth::Auth;
+use knotenpunkt::auth::keys::KeyStore;
+use knotenpunkt::config::{
+    Cli, ClientAction, Command, DatabaseArgs, KeysAction, LogFormat, MigrateAction, ServeArgs,
+    TokenArgs,
+};
 use knotenpunkt::demo::{self, DemoOutcome};
+use knotenpunkt::graphql::id::{self, NodeType};
+use knotenpunkt::service::clients;
 use knotenpunkt::{AppState, db, graphql};
 use migration::{Migrator, MigratorTrait};
 use std::process::ExitCode;
@@ -44,6 +51,23 @@ async fn run(command: Command) -> Result<(), BoxError> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::Client { db: args, action } => client(&args, action).await,
+        Command::Token(args) => token(args).await,
+        Command::Keys {
+            signing_key_path,
+            action,
+        } => {
+            let store = KeyStore::open(&signing_key_path)?;
+            if let KeysAction::Rotate = action {
+                let kid = store.rotate()?;
+                println!(
+                    "now signing with key {kid}; the previous key stays published until its tokens expire"
+                );
+            }
+            let jwks = store.jwks(chrono::Duration::days(7));
+            println!("{}", serde_json::to_string_pretty(&jwks)?);
+            Ok(())
+        }
         Command::DemoData { db: args, demo } => {
             let conn = db::connect(&args).await?;
             db::migrate(&conn).await?;
@@ -65,6 +89,94 @@ fn report_demo(outcome: DemoOutcome) {
             tracing::info!(%what, "demo network already present; nothing loaded")
         }
     }
+}
+
+async fn client(args: &DatabaseArgs, action: ClientAction) -> Result<(), BoxError> {
+    let conn = db::connect(args).await?;
+    db::migrate(&conn).await?;
+    match action {
+        ClientAction::Add {
+            organisation,
+            scopes,
+            name,
+            external_client_id,
+        } => {
+            let organisation_id = organisation
+                .map(|o| {
+                    o.parse::<i64>()
+                        .or_else(|_| id::decode_as(&o, NodeType::Organisation, "organisation"))
+                        .map_err(|e| format!("--organisation: {e}"))
+                })
+                .transpose()?;
+            let registered = clients::register(
+                &conn,
+                clients::NewClient {
+                    name,
+                    organisation_id,
+                    scopes,
+                    external_client_id,
+                },
+            )
+            .await?;
+            println!("client_id:     {}", registered.client.client_id);
+            if let Some(secret) = registered.secret {
+                println!("client_secret: {secret}");
+                println!("(the secret is shown only now; it is stored as a hash)");
+            }
+            println!("scopes:        {}", registered.client.scopes);
+        }
+        ClientAction::List => {
+            println!(
+                "{:<28} {:<14} {:<10} {:<40} name",
+                "client_id", "organisation", "status", "scopes"
+            );
+            for c in clients::list(&conn).await? {
+                let org = c
+                    .organisation_id
+                    .map(|o| id::encode(NodeType::Organisation, o).0)
+                    .unwrap_or_else(|| "-".into());
+                let status = if c.revoked_at.is_some() {
+                    "revoked"
+                } else if c.secret_hash.is_none() {
+                    "external"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<28} {:<14} {:<10} {:<40} {}",
+                    c.client_id, org, status, c.scopes, c.name
+                );
+            }
+        }
+        ClientAction::Revoke { client_id } => {
+            let c = clients::revoke(&conn, &client_id).await?;
+            println!(
+                "revoked {} at {}",
+                c.client_id,
+                c.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Gets a token with the client credentials grant through the `oauth2` crate, as any
+/// partner's client would.
+async fn token(args: TokenArgs) -> Result<(), BoxError> {
+    use oauth2::basic::BasicClient;
+    use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
+    let client = BasicClient::new(ClientId::new(args.client_id))
+        .set_client_secret(ClientSecret::new(args.client_secret))
+        .set_token_uri(TokenUrl::new(args.token_url)?);
+    let mut request = client.exchange_client_credentials();
+    for s in args.scope.as_deref().unwrap_or_default().split_whitespace() {
+        request = request.add_scope(Scope::new(s.to_owned()));
+    }
+    let token = request
+        .request_async(&knotenpunkt::auth::http_client())
+        .await?;
+    println!("{}", token.access_token().secret());
+    Ok(())
 }
 
 async fn migrate(args: &DatabaseArgs, action: MigrateAction) -> Result<(), BoxError> {
@@ -90,7 +202,9 @@ async fn serve(args: ServeArgs) -> Result<(), BoxError> {
     if args.demo {
         report_demo(demo::load(&conn, &args.demo_args).await?);
     }
-    let state = AppState::new(conn, args.limits.clone()).await?;
+    let auth = Auth::from_args(&args.auth)?;
+    let builtin = auth.issuer.is_some();
+    let state = AppState::new(conn, args.limits.clone(), auth).await?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(
@@ -98,11 +212,29 @@ async fn serve(args: ServeArgs) -> Result<(), BoxError> {
         startup_ms = started.elapsed().as_millis() as u64,
         "Knotenpunkt is listening; GraphiQL at http://{addr}/graphql"
     );
+    if args.demo && builtin {
+        print_demo_clients(&args);
+    }
     axum::serve(listener, knotenpunkt::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn print_demo_clients(args: &ServeArgs) {
+    let token_url = format!("{}/oauth/token", args.auth.builtin_issuer());
+    println!("\nDemo clients of the built-in issuer (demo data only):\n");
+    println!("  {:<22} {:<34} scopes", "client_id", "client_secret");
+    for c in demo::demo_clients(args.demo_args.seed) {
+        println!("  {:<22} {:<34} {}", c.client_id, c.secret, c.scopes);
+    }
+    if let Some(school) = demo::demo_clients(args.demo_args.seed).first() {
+        println!(
+            "\nGet a token:\n  curl -u {}:{} -d grant_type=client_credentials {token_url}\n",
+            school.client_id, school.secret
+        );
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM; in-flight requests are then drained before exit.

@@ -8,19 +8,80 @@ mod names;
 
 use crate::config::DemoArgs;
 use crate::error::{AppError, AppResult};
+use crate::service::clients::hash_secret;
 use crate::service::organisations::search_text;
 use chrono::{Duration, NaiveDate, Utc};
 use entity::course::CourseType;
 use entity::course_run::{CourseFormat, FundingOption, RunStatus, Schedule};
 use entity::enums::LanguageLevel;
 use entity::organisation::{EmployerType, OrganisationKind};
-use entity::{course, course_profession, course_run, hub_meta, organisation};
+use entity::{course, course_profession, course_run, hub_meta, organisation, partner_client};
 use names::{CourseTemplate, NETWORKS};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveEnum, ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveEnum, ActiveValue::Set, DatabaseConnection, EntityTrait};
 use std::collections::HashMap;
+
+/// Demo clients: one per kind of partner (acting for the first demo organisation of
+/// that kind) and one operator client, with the scopes such a partner would get.
+pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
+    (Some(OrganisationKind::School), "courses:write"),
+    (Some(OrganisationKind::Provider), "courses:write"),
+    (
+        Some(OrganisationKind::Authority),
+        "cases:read cases:write candidates:read",
+    ),
+    (Some(OrganisationKind::Chamber), "cases:read events:write"),
+    (
+        Some(OrganisationKind::ExamOffice),
+        "cases:read events:write",
+    ),
+    (
+        Some(OrganisationKind::Advisory),
+        "candidates:read candidates:write candidates:pii cases:read",
+    ),
+    (
+        Some(OrganisationKind::Employer),
+        "candidates:read placements:write funding:apply",
+    ),
+    (Some(OrganisationKind::Funder), "funding:decide stats:read"),
+    (Some(OrganisationKind::JobAgency), "stats:read"),
+    (Some(OrganisationKind::Municipality), "stats:read"),
+    (None, "admin"),
+];
+
+/// The credentials of a demo client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoClient {
+    pub client_id: String,
+    pub secret: String,
+    pub scopes: &'static str,
+    pub kind: Option<OrganisationKind>,
+}
+
+/// The demo clients for `seed`. Their secrets derive from the seed so that `serve
+/// --demo` can print them on every start; they protect demo data only.
+pub fn demo_clients(seed: u64) -> Vec<DemoClient> {
+    use base64::Engine;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6b6e_6f74_656e_7075);
+    DEMO_CLIENTS
+        .iter()
+        .map(|(kind, scopes)| {
+            let name = kind
+                .map(|k| k.to_value().to_lowercase().replace('_', "-"))
+                .unwrap_or_else(|| "admin".into());
+            let mut secret = [0u8; 24];
+            rng.fill(&mut secret);
+            DemoClient {
+                client_id: format!("demo-{name}"),
+                secret: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
+                scopes,
+                kind: *kind,
+            }
+        })
+        .collect()
+}
 
 /// The `hub_meta` key recording that demo data is present.
 pub const META_KEY: &str = "demo_data";
@@ -387,8 +448,19 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
     }
     let anchor = args.anchor_date.unwrap_or_else(|| Utc::now().date_naive());
     let generated = generate(args.seed, args.scale, anchor);
+    let clients = demo_clients(args.seed);
+    let secrets: Vec<String> = clients.iter().map(|c| c.secret.clone()).collect();
+    // Hashing is deliberately slow; keep it off the async runtime.
+    let hashes = tokio::task::spawn_blocking(move || {
+        secrets
+            .iter()
+            .map(|s| hash_secret(s))
+            .collect::<AppResult<Vec<_>>>()
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("hashing task: {e}")))??;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Claim the marker first: a concurrent loader fails on its primary key instead of
     // inserting a second network.
     hub_meta::Entity::insert(hub_meta::ActiveModel {
@@ -448,6 +520,30 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
             .copied()
             .ok_or_else(|| AppError::Internal("demo organisation was not inserted".into()))
     };
+
+    let mut client_rows = Vec::new();
+    for (client, hash) in clients.iter().zip(hashes) {
+        let organisation = match client.kind {
+            Some(kind) => match generated.organisations.iter().position(|o| o.kind == kind) {
+                Some(i) => Some(org_id(i)?),
+                None => continue,
+            },
+            None => None,
+        };
+        client_rows.push(partner_client::ActiveModel {
+            client_id: Set(client.client_id.clone()),
+            name: Set(format!("Demo client ({})", client.client_id)),
+            organisation_id: Set(organisation),
+            scopes: Set(client.scopes.to_owned()),
+            secret_hash: Set(Some(hash)),
+            created_at: Set(now),
+            revoked_at: Set(None),
+            ..Default::default()
+        });
+    }
+    partner_client::Entity::insert_many(client_rows)
+        .exec(&txn)
+        .await?;
 
     let mut summary = DemoSummary {
         organisations: generated.organisations.len(),

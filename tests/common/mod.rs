@@ -8,7 +8,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
-use knotenpunkt::config::{DatabaseArgs, DemoArgs, Limits};
+use knotenpunkt::auth::Auth;
+use knotenpunkt::config::{AuthArgs, DatabaseArgs, DemoArgs, Limits};
 use knotenpunkt::{AppState, db, demo};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -29,9 +30,13 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub state: AppState,
     pub database_url: String,
+    pub auth_args: AuthArgs,
     statements: Arc<AtomicUsize>,
     store: Store,
 }
+
+/// The public URL (and so issuer and audience) of the hub under test.
+pub const PUBLIC_URL: &str = "http://hub.knotenpunkt.test";
 
 /// Whether the tests run against PostgreSQL.
 pub fn on_postgres() -> bool {
@@ -98,6 +103,25 @@ impl TestApp {
     }
 
     async fn build(demo_args: Option<DemoArgs>, limits: Limits) -> TestApp {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let auth_args = AuthArgs {
+            public_url: PUBLIC_URL.into(),
+            signing_key_path: std::env::temp_dir().join(format!(
+                "knotenpunkt-test-keys-{}-{n}-{}.json",
+                std::process::id(),
+                rand_suffix()
+            )),
+            ..AuthArgs::default()
+        };
+        Self::build_with(demo_args, limits, auth_args).await
+    }
+
+    /// An app with the given token configuration (for example an external IdP).
+    pub async fn build_with(
+        demo_args: Option<DemoArgs>,
+        limits: Limits,
+        auth_args: AuthArgs,
+    ) -> TestApp {
         let (database_url, store) = fresh_database().await;
         let args = DatabaseArgs {
             database_url: database_url.clone(),
@@ -119,15 +143,104 @@ impl TestApp {
         if let Some(args) = demo_args {
             demo::load(&conn, &args).await.expect("demo data");
         }
-        let state = AppState::new(conn.clone(), limits).await.expect("state");
+        let auth = Auth::from_args(&auth_args).expect("auth");
+        let state = AppState::new(conn.clone(), limits, auth)
+            .await
+            .expect("state");
         TestApp {
             router: knotenpunkt::app(state.clone()),
             db: conn,
             state,
             database_url,
+            auth_args,
             statements,
             store,
         }
+    }
+
+    /// A token from the built-in issuer (client credentials, secret in the body).
+    pub async fn token(&self, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+        let (status, body) = self.token_request(client_id, secret, scope).await;
+        assert_eq!(status, StatusCode::OK, "token request failed: {body}");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// The raw answer of `POST /oauth/token` with credentials in the body.
+    pub async fn token_request(
+        &self,
+        client_id: &str,
+        secret: &str,
+        scope: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials");
+        form.append_pair("client_id", client_id);
+        form.append_pair("client_secret", secret);
+        if let Some(scope) = scope {
+            form.append_pair("scope", scope);
+        }
+        let request = Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form.finish()))
+            .expect("request");
+        let (status, _, body) = self.send(request).await;
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// A token for the demo client of `kind` (`school`, `provider`, `employer`, `admin`…).
+    pub async fn demo_token(&self, kind: &str) -> String {
+        let client = knotenpunkt::demo::demo_clients(42)
+            .into_iter()
+            .find(|c| c.client_id == format!("demo-{kind}"))
+            .expect("a demo client of that kind");
+        self.token(&client.client_id, &client.secret, None).await
+    }
+
+    /// POSTs a GraphQL request with a bearer token.
+    pub async fn graphql_as(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(
+                json!({ "query": query, "variables": variables }).to_string(),
+            ))
+            .expect("request");
+        let (status, _, body) = self.send(request).await;
+        (
+            status,
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| panic!("JSON body: {}", String::from_utf8_lossy(&body))),
+        )
+    }
+
+    /// `data` of an authenticated query that must succeed.
+    pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.graphql_as(token, query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// The first error of an authenticated request that must fail, as (code, error).
+    pub async fn error_as(&self, token: &str, query: &str, variables: Value) -> (String, Value) {
+        let (_, body) = self.graphql_as(token, query, variables).await;
+        let err = body["errors"][0].clone();
+        assert!(!err.is_null(), "expected an error: {body}");
+        (
+            err["extensions"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            err,
+        )
     }
 
     /// Sends a raw HTTP request through the router.
@@ -214,6 +327,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.auth_args.signing_key_path);
         match &self.store {
             Store::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {

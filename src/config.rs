@@ -203,13 +203,9 @@ pub struct ServeArgs {
 /// Where tokens come from and what they must say.
 #[derive(Debug, Clone, Args)]
 pub struct AuthArgs {
-    /// Public base URL of this hub: the built-in issuer's `iss`, and the default audience.
-    #[arg(
-        long,
-        env = "KNOTENPUNKT_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub public_url: String,
+    /// Public base URL of this hub: the built-in issuer's `iss` and the default audience (default: `http://` and the listen address).
+    #[arg(long, env = "KNOTENPUNKT_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// File holding the built-in issuer's signing keys (created on first start, mode 0600).
     #[arg(
         long,
@@ -257,12 +253,16 @@ impl AuthArgs {
     pub fn audience(&self) -> String {
         self.oauth_audience
             .clone()
-            .unwrap_or_else(|| self.public_url.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| self.builtin_issuer())
     }
 
-    /// The built-in issuer's identifier.
+    /// The built-in issuer's identifier: the public URL without a trailing slash.
     pub fn builtin_issuer(&self) -> String {
-        self.public_url.trim_end_matches('/').to_owned()
+        self.public_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:8080")
+            .trim_end_matches('/')
+            .to_owned()
     }
 }
 

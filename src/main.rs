@@ -193,8 +193,11 @@ async fn migrate(args: &DatabaseArgs, action: MigrateAction) -> Result<(), BoxEr
     Ok(())
 }
 
-async fn serve(args: ServeArgs) -> Result<(), BoxError> {
+async fn serve(mut args: ServeArgs) -> Result<(), BoxError> {
     let started = Instant::now();
+    if args.auth.public_url.is_none() {
+        args.auth.public_url = Some(format!("http://{}", args.listen));
+    }
     let conn = db::connect(&args.db).await?;
     if !args.no_migrate {
         db::migrate(&conn).await?;

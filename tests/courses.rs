@@ -145,9 +145,7 @@ async fn a_school_registers_updates_and_schedules_its_course() {
         "CANCELLED"
     );
     let reason = app
-        .scalar(&format!(
-            "SELECT COUNT(*) FROM course_run WHERE cancellation_reason = 'Zu wenige Anmeldungen' AND status = 'CANCELLED'"
-        ))
+        .scalar("SELECT COUNT(*) FROM course_run WHERE cancellation_reason = 'Zu wenige Anmeldungen' AND status = 'CANCELLED'")
         .await;
     assert_eq!(reason, 1);
 }

@@ -222,10 +222,10 @@ impl KeyStore {
             .and_then(|m| m.modified())
             .ok();
         let known = self.loaded.read().ok().and_then(|l| l.modified);
-        if on_disk != known {
-            if let Err(err) = self.reload() {
-                tracing::error!(error = ?err, "could not reload signing keys; keeping the current ones");
-            }
+        if on_disk != known
+            && let Err(err) = self.reload()
+        {
+            tracing::error!(error = ?err, "could not reload signing keys; keeping the current ones");
         }
         if let Ok(mut l) = self.loaded.write() {
             l.checked = Instant::now();

@@ -62,7 +62,6 @@ impl Auth {
                         client_id: id.clone(),
                         client_secret: secret.clone(),
                         http,
-                        cache: Default::default(),
                     }),
                     _ => None,
                 };
@@ -73,6 +72,7 @@ impl Auth {
                         organisation_claim: args.organisation_claim.clone(),
                         keys: KeySource::Remote(remote),
                         introspection,
+                        cache: Default::default(),
                     },
                     issuer: None,
                 })
@@ -90,6 +90,7 @@ impl Auth {
                             retention: retention(args),
                         },
                         introspection: None,
+                        cache: Default::default(),
                     },
                     issuer: Some(Issuer {
                         keys: store,

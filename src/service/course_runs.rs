@@ -503,7 +503,7 @@ pub async fn update(
     draft.city = input.city.clone().unwrap_or(draft.city);
     draft.funding = input.funding_options.clone().unwrap_or(draft.funding);
     draft.deadline = patch(
-        input.registration_deadline.clone().map_value(|d| d.0),
+        input.registration_deadline.map_value(|d| d.0),
         draft.deadline,
     );
     draft.rolling_entry = input.rolling_entry.unwrap_or(draft.rolling_entry);

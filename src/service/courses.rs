@@ -401,13 +401,13 @@ pub async fn update(
             .clone()
             .unwrap_or(current.description.clone()),
         professions,
-        language_level: patch(input.language_level.clone(), current.language_level),
+        language_level: patch(input.language_level, current.language_level),
         azav_measure_number: patch(
             input.azav_measure_number.clone(),
             current.azav_measure_number.clone(),
         ),
         azav_valid_until: patch(
-            input.azav_valid_until.clone().map_value(|d| d.0),
+            input.azav_valid_until.map_value(|d| d.0),
             current.azav_valid_until,
         ),
         bildungsgutschein: input.bildungsgutschein.unwrap_or(current.bildungsgutschein),

@@ -105,7 +105,7 @@ impl TestApp {
     async fn build(demo_args: Option<DemoArgs>, limits: Limits) -> TestApp {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let auth_args = AuthArgs {
-            public_url: PUBLIC_URL.into(),
+            public_url: Some(PUBLIC_URL.into()),
             signing_key_path: std::env::temp_dir().join(format!(
                 "knotenpunkt-test-keys-{}-{n}-{}.json",
                 std::process::id(),

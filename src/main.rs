@@ -83,6 +83,8 @@ fn report_demo(outcome: DemoOutcome) {
             organisations = s.organisations,
             courses = s.courses,
             course_runs = s.course_runs,
+            candidates = s.candidates,
+            cases = s.cases,
             "demo network loaded"
         ),
         DemoOutcome::AlreadyPresent(what) => {

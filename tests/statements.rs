@@ -39,3 +39,45 @@ async fn statement_count_does_not_grow_with_the_number_of_courses() {
     // next runs, runs page + count, runs' courses.
     assert!(large <= 10, "{large} statements");
 }
+
+const CASE_FILE: &str = r#"query($first: Int!) {
+  candidates(first: $first) {
+    totalCount
+    nodes {
+      code
+      personal { familyName }
+      consents { purpose organisation { name } }
+      cases { status authority { name } timeline { kind from to } decision { outcome } }
+    }
+  }
+}"#;
+
+#[tokio::test]
+async fn case_file_statements_do_not_grow_with_candidates_cases_or_events() {
+    let app = TestApp::with_demo().await;
+    let advisory = app.demo_token("advisory").await;
+    let mut counts = Vec::new();
+    for first in [3, 15] {
+        app.reset_statements();
+        let data = app
+            .query_as(&advisory, CASE_FILE, json!({"first": first}))
+            .await;
+        let rows = data["candidates"]["nodes"].as_array().unwrap();
+        assert_eq!(rows.len(), first as usize);
+        let events: usize = rows
+            .iter()
+            .flat_map(|c| c["cases"].as_array().unwrap())
+            .map(|k| k["timeline"].as_array().unwrap().len())
+            .sum();
+        counts.push((app.statements(), events));
+    }
+    println!(
+        "case file statements: {:?} (statements, timeline events) for 3 and 15 candidates",
+        counts
+    );
+    assert!(counts[1].1 > counts[0].1, "the larger page has more events");
+    assert_eq!(
+        counts[0].0, counts[1].0,
+        "same statements for 3 and 15 candidates"
+    );
+}

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum CourseType {

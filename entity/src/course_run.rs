@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum CourseFormat {
@@ -50,6 +51,7 @@ pub enum CourseFormat {
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum Schedule {
@@ -75,6 +77,7 @@ pub enum Schedule {
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum RunStatus {

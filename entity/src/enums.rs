@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum RegionLevel {
@@ -64,6 +65,7 @@ pub enum Lang {
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(2))")]
 pub enum LanguageLevel {
     /// Breakthrough.
@@ -100,6 +102,7 @@ pub enum LanguageLevel {
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum ProfessionRoute {

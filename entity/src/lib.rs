@@ -3,14 +3,21 @@
 //! Enumerations are stored as short upper-case strings (portable across SQLite and
 //! PostgreSQL) and double as GraphQL enums, so each one is defined exactly once.
 
+pub mod audit_entry;
+pub mod candidate;
+pub mod candidate_personal;
+pub mod case_event;
+pub mod consent;
 pub mod course;
 pub mod course_profession;
 pub mod course_run;
+pub mod decision;
 pub mod enums;
 pub mod hub_meta;
 pub mod organisation;
 pub mod partner_client;
 pub mod profession;
+pub mod recognition_case;
 pub mod region;
 
 pub mod prelude {

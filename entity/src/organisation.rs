@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum OrganisationKind {
@@ -68,6 +69,7 @@ pub enum OrganisationKind {
     Serialize,
     Deserialize,
 )]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
 pub enum EmployerType {

@@ -11,6 +11,7 @@ mod m20261122_000002_load_reference_data;
 mod m20261122_000003_create_partner_directory;
 mod m20261122_000004_create_hub_meta;
 mod m20261122_000005_create_partner_client;
+mod m20261122_000006_create_case_file;
 pub mod reference_data;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_partner_directory::Migration),
             Box::new(m20261122_000004_create_hub_meta::Migration),
             Box::new(m20261122_000005_create_partner_client::Migration),
+            Box::new(m20261122_000006_create_case_file::Migration),
         ]
     }
 }

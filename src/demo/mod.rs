@@ -4,6 +4,7 @@
 //!
 //! Demo data is a command (`demo-data`, `serve --demo`), never a migration.
 
+mod case_file;
 mod names;
 
 use crate::config::DemoArgs;
@@ -30,7 +31,7 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     (Some(OrganisationKind::Provider), "courses:write"),
     (
         Some(OrganisationKind::Authority),
-        "cases:read cases:write candidates:read",
+        "cases:read cases:write candidates:read candidates:pii",
     ),
     (Some(OrganisationKind::Chamber), "cases:read events:write"),
     (
@@ -101,6 +102,8 @@ pub struct DemoSummary {
     pub organisations: usize,
     pub courses: usize,
     pub course_runs: usize,
+    pub candidates: usize,
+    pub cases: usize,
 }
 
 /// One generated organisation.
@@ -113,6 +116,8 @@ struct OrgSeed {
     region: &'static str,
     street: String,
     swedish: bool,
+    /// Index of the network in `names::NETWORKS`.
+    network: usize,
 }
 
 /// One generated course with its runs; `provider` indexes the organisation list.
@@ -176,7 +181,7 @@ fn generate(seed: u64, scale: u32, anchor: NaiveDate) -> Generated {
     let mut schools: Vec<usize> = Vec::new();
     let mut first_schools: Vec<usize> = Vec::new();
 
-    for network in NETWORKS {
+    for (network_index, network) in NETWORKS.into_iter().enumerate() {
         let (streets, surnames, homes) = if network.swedish {
             (names::SE_STREETS, names::SE_SURNAMES, names::SE_HOME_NAMES)
         } else {
@@ -199,6 +204,7 @@ fn generate(seed: u64, scale: u32, anchor: NaiveDate) -> Generated {
                     region: p.region,
                     street,
                     swedish: network.swedish,
+                    network: network_index,
                 },
                 &mut organisations,
             );
@@ -233,6 +239,7 @@ fn generate(seed: u64, scale: u32, anchor: NaiveDate) -> Generated {
                         region: p.region,
                         street,
                         swedish: network.swedish,
+                        network: network_index,
                     },
                     &mut organisations,
                 );
@@ -266,6 +273,7 @@ fn generate(seed: u64, scale: u32, anchor: NaiveDate) -> Generated {
                         region: p.region,
                         street,
                         swedish: network.swedish,
+                        network: network_index,
                     },
                     &mut organisations,
                 );
@@ -626,6 +634,20 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
                 .await?;
         }
     }
+    let ids: Vec<i64> = (0..generated.organisations.len())
+        .map(org_id)
+        .collect::<AppResult<_>>()?;
+    let (candidates, cases) = case_file::insert(
+        &txn,
+        &mut ChaCha8Rng::seed_from_u64(args.seed ^ 0xca5e),
+        &generated.organisations,
+        &ids,
+        args.scale,
+        anchor,
+    )
+    .await?;
+    summary.candidates = candidates;
+    summary.cases = cases;
     txn.commit().await?;
     Ok(DemoOutcome::Loaded(summary))
 }

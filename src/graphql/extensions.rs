@@ -3,8 +3,10 @@
 //! ones produced by parsing and validation.
 
 use crate::error::AppError;
+use crate::graphql::RequestData;
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    NextValidation,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
@@ -162,7 +164,28 @@ impl Extension for RequestShapeExtension {
             .await
             .map_err(|e| with_code(e, PARSE_FAILED))?;
         self.check(&doc)?;
+        // The audit log names the operation; a document with one named operation needs
+        // no `operationName` to say which.
+        if let (Some(req), DocumentOperations::Multiple(ops)) =
+            (ctx.data_opt::<RequestData>(), &doc.operations)
+            && ops.len() == 1
+        {
+            req.audit
+                .set_operation(ops.keys().next().map(|n| n.as_str()));
+        }
         Ok(doc)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        if let (Some(req), Some(name)) = (ctx.data_opt::<RequestData>(), operation_name) {
+            req.audit.set_operation(Some(name));
+        }
+        next.run(ctx, operation_name).await
     }
 
     async fn validation(

@@ -17,15 +17,21 @@ pub enum NodeType {
     Organisation,
     Course,
     CourseRun,
+    Candidate,
+    RecognitionCase,
+    Consent,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 5] = [
+    const ALL: [NodeType; 8] = [
         NodeType::Region,
         NodeType::Profession,
         NodeType::Organisation,
         NodeType::Course,
         NodeType::CourseRun,
+        NodeType::Candidate,
+        NodeType::RecognitionCase,
+        NodeType::Consent,
     ];
 
     /// The GraphQL type name.
@@ -36,6 +42,9 @@ impl NodeType {
             NodeType::Organisation => "Organisation",
             NodeType::Course => "Course",
             NodeType::CourseRun => "CourseRun",
+            NodeType::Candidate => "Candidate",
+            NodeType::RecognitionCase => "RecognitionCase",
+            NodeType::Consent => "Consent",
         }
     }
 }

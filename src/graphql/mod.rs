@@ -27,6 +27,8 @@ pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubsc
 pub struct RequestData {
     pub principal: Principal,
     pub loaders: Arc<Loaders>,
+    /// Personal-data reads of this request, written to the audit log before it answers.
+    pub audit: Arc<crate::service::audit::AuditCollector>,
 }
 
 /// The schema with its limits and extensions, without data.

@@ -10,6 +10,7 @@ use crate::graphql::RequestData;
 use crate::graphql::extensions::{PARSE_FAILED, VALIDATION_FAILED};
 use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{Batched, Scheduler};
+use crate::service::audit::AuditCollector;
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
@@ -71,11 +72,12 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
         .any(|v| v.contains(GRAPHQL_RESPONSE))
 }
 
-/// Attaches the caller and fresh loaders to a request.
+/// Attaches the caller, fresh loaders and an audit collector to a request.
 fn prepare(
     state: &AppState,
     principal: &Principal,
     scheduler: &Arc<Scheduler>,
+    audits: &mut Vec<Arc<AuditCollector>>,
     request: Request,
 ) -> Request {
     let loaders = Loaders::new(
@@ -84,10 +86,47 @@ fn prepare(
         principal.clone(),
         scheduler,
     );
+    let audit = Arc::new(AuditCollector::default());
+    audits.push(audit.clone());
     request.data(RequestData {
         principal: principal.clone(),
         loaders: Arc::new(loaders),
+        audit,
     })
+}
+
+/// Authenticates, executes a request or batch, writes the audit log of the personal
+/// data it returns, and answers. If the audit entries cannot be written, the response
+/// is withheld: personal data never leaves the hub unrecorded.
+async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> Response {
+    let principal = match caller(state, headers).await {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let scheduler = Arc::new(Scheduler::default());
+    let mut audits = Vec::new();
+    let batch = match batch {
+        BatchRequest::Single(r) => {
+            BatchRequest::Single(prepare(state, &principal, &scheduler, &mut audits, r))
+        }
+        BatchRequest::Batch(rs) => BatchRequest::Batch(
+            rs.into_iter()
+                .map(|r| prepare(state, &principal, &scheduler, &mut audits, r))
+                .collect(),
+        ),
+    };
+    let response = Batched::new(state.schema.execute_batch(batch), scheduler).await;
+    for audit in audits.iter().filter(|a| !a.is_empty()) {
+        if let Err(err) = audit.flush(&state.db, &principal).await {
+            tracing::error!(error = ?err, "audit log write failed; response withheld");
+            return request_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "the access could not be recorded in the audit log, so no data is returned; retry later",
+            );
+        }
+    }
+    respond(headers, response)
 }
 
 /// Serialises the response with the status and media type the client negotiated.
@@ -166,34 +205,20 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             "the request has no `query`",
         );
     }
-    let principal = match caller(&state, &headers).await {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    let scheduler = Arc::new(Scheduler::default());
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(&state, &principal, &scheduler, r)),
-        BatchRequest::Batch(rs) => {
-            if rs.len() > state.limits.max_batch {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    format!(
-                        "a batch may hold at most {} operations, got {}",
-                        state.limits.max_batch,
-                        rs.len()
-                    ),
-                );
-            }
-            BatchRequest::Batch(
-                rs.into_iter()
-                    .map(|r| prepare(&state, &principal, &scheduler, r))
-                    .collect(),
-            )
-        }
-    };
-    let response = Batched::new(state.schema.execute_batch(batch), scheduler).await;
-    respond(&headers, response)
+    if let BatchRequest::Batch(rs) = &batch
+        && rs.len() > state.limits.max_batch
+    {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!(
+                "a batch may hold at most {} operations, got {}",
+                state.limits.max_batch,
+                rs.len()
+            ),
+        );
+    }
+    execute(&state, &headers, batch).await
 }
 
 /// Query string of `GET /graphql`.
@@ -259,12 +284,5 @@ pub async fn get(
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
-    let principal = match caller(&state, &headers).await {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
-    let scheduler = Arc::new(Scheduler::default());
-    let request = prepare(&state, &principal, &scheduler, request);
-    let response = Batched::new(state.schema.execute(request), scheduler).await;
-    respond(&headers, BatchResponse::Single(response))
+    execute(&state, &headers, BatchRequest::Single(request)).await
 }

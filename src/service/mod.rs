@@ -4,7 +4,11 @@
 //! which rows a caller may see. Lists, lookups, loaders and mutations start from it, so
 //! the rule is always applied inside the SQL.
 
+pub mod audit;
+pub mod candidates;
+pub mod cases;
 pub mod clients;
+pub mod countries;
 pub mod course_runs;
 pub mod courses;
 pub mod organisations;

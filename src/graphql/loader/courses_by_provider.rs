@@ -46,14 +46,3 @@ impl BatchFn for CoursesByProviderLoader {
         Ok(out)
     }
 }
-
-pub struct CourseCountByProviderLoader(pub Arc<LoaderEnv>);
-
-impl BatchFn for CourseCountByProviderLoader {
-    type Key = i64;
-    type Value = u64;
-
-    async fn load(&self, keys: Vec<i64>) -> AppResult<HashMap<i64, Self::Value>> {
-        courses::count_by_provider(&self.0.db, &self.0.principal, &keys).await
-    }
-}

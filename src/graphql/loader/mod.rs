@@ -3,29 +3,25 @@
 //! row. Loaders apply the caller's row rules, so they are built per request.
 
 pub mod batch;
-mod course_by_id;
-mod course_run_by_id;
 mod courses_by_provider;
-mod next_run_by_course;
-mod organisation_by_id;
-mod professions_by_course;
+pub mod keyed;
 mod runs_by_course;
 
-pub use course_by_id::CourseByIdLoader;
-pub use course_run_by_id::CourseRunByIdLoader;
-pub use courses_by_provider::{
-    CourseCountByProviderLoader, CoursesByProviderLoader, CoursesPageKey,
-};
-pub use next_run_by_course::NextRunByCourseLoader;
-pub use organisation_by_id::OrganisationByIdLoader;
-pub use professions_by_course::ProfessionsByCourseLoader;
+pub use courses_by_provider::{CoursesByProviderLoader, CoursesPageKey};
 pub use runs_by_course::{
     RunCountByCourseLoader, RunCountKey, RunsByCourseLoader, RunsPageKey, RunsQuery,
 };
 
 use crate::auth::Principal;
+use crate::service::{candidates, cases, course_runs, courses, organisations, today};
 use crate::state::Reference;
 use batch::{BatchLoader, Scheduler};
+use entity::{
+    candidate, candidate_personal, case_event, consent, course, course_run, decision, organisation,
+    recognition_case,
+};
+use futures::FutureExt;
+use keyed::{Keyed, by_id};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -38,15 +34,23 @@ pub struct LoaderEnv {
 
 /// The loaders of one request.
 pub struct Loaders {
-    pub organisation: BatchLoader<OrganisationByIdLoader>,
-    pub course: BatchLoader<CourseByIdLoader>,
-    pub course_run: BatchLoader<CourseRunByIdLoader>,
-    pub professions_by_course: BatchLoader<ProfessionsByCourseLoader>,
+    pub organisation: BatchLoader<Keyed<organisation::Model>>,
+    pub course: BatchLoader<Keyed<course::Model>>,
+    pub course_run: BatchLoader<Keyed<course_run::Model>>,
+    pub professions_by_course: BatchLoader<Keyed<Vec<String>>>,
+    pub course_count_by_provider: BatchLoader<Keyed<u64>>,
+    pub next_run_by_course: BatchLoader<Keyed<course_run::Model>>,
     pub courses_by_provider: BatchLoader<CoursesByProviderLoader>,
-    pub course_count_by_provider: BatchLoader<CourseCountByProviderLoader>,
     pub runs_by_course: BatchLoader<RunsByCourseLoader>,
     pub run_count_by_course: BatchLoader<RunCountByCourseLoader>,
-    pub next_run_by_course: BatchLoader<NextRunByCourseLoader>,
+    pub candidate: BatchLoader<Keyed<candidate::Model>>,
+    pub personal_by_candidate: BatchLoader<Keyed<candidate_personal::Model>>,
+    pub consents_by_candidate: BatchLoader<Keyed<Vec<consent::Model>>>,
+    pub consent: BatchLoader<Keyed<consent::Model>>,
+    pub cases_by_candidate: BatchLoader<Keyed<Vec<recognition_case::Model>>>,
+    pub case: BatchLoader<Keyed<recognition_case::Model>>,
+    pub events_by_case: BatchLoader<Keyed<Vec<case_event::Model>>>,
+    pub decision_by_case: BatchLoader<Keyed<decision::Model>>,
 }
 
 impl Loaders {
@@ -63,22 +67,93 @@ impl Loaders {
             principal,
         });
         let s = scheduler;
+        macro_rules! keyed {
+            ($fetch:expr) => {
+                BatchLoader::new(Keyed::new(env.clone(), $fetch), s.clone())
+            };
+        }
         Loaders {
-            organisation: BatchLoader::new(OrganisationByIdLoader(env.clone()), s.clone()),
-            course: BatchLoader::new(CourseByIdLoader(env.clone()), s.clone()),
-            course_run: BatchLoader::new(CourseRunByIdLoader(env.clone()), s.clone()),
-            professions_by_course: BatchLoader::new(
-                ProfessionsByCourseLoader(env.clone()),
-                s.clone(),
-            ),
+            organisation: keyed!(|e, ids| async move {
+                Ok(by_id(
+                    organisations::by_ids(&e.db, &e.principal, ids).await?,
+                    |m| m.id,
+                ))
+            }
+            .boxed()),
+            course: keyed!(|e, ids| async move {
+                Ok(by_id(
+                    courses::by_ids(&e.db, &e.principal, ids).await?,
+                    |m| m.id,
+                ))
+            }
+            .boxed()),
+            course_run: keyed!(|e, ids| async move {
+                Ok(by_id(
+                    course_runs::by_ids(&e.db, &e.principal, ids).await?,
+                    |m| m.id,
+                ))
+            }
+            .boxed()),
+            professions_by_course: keyed!(|e, ids| courses::professions_of(
+                &e.db,
+                &e.principal,
+                &e.reference.professions,
+                ids
+            )
+            .boxed()),
+            course_count_by_provider: keyed!(|e, ids| courses::count_by_provider(
+                &e.db,
+                &e.principal,
+                ids
+            )
+            .boxed()),
+            next_run_by_course: keyed!(|e, ids| course_runs::next_by_course(
+                &e.db,
+                &e.principal,
+                ids,
+                today()
+            )
+            .boxed()),
             courses_by_provider: BatchLoader::new(CoursesByProviderLoader(env.clone()), s.clone()),
-            course_count_by_provider: BatchLoader::new(
-                CourseCountByProviderLoader(env.clone()),
-                s.clone(),
-            ),
             runs_by_course: BatchLoader::new(RunsByCourseLoader(env.clone()), s.clone()),
             run_count_by_course: BatchLoader::new(RunCountByCourseLoader(env.clone()), s.clone()),
-            next_run_by_course: BatchLoader::new(NextRunByCourseLoader(env), s.clone()),
+            candidate: keyed!(|e, ids| async move {
+                Ok(by_id(
+                    candidates::by_ids(&e.db, &e.principal, ids).await?,
+                    |m| m.id,
+                ))
+            }
+            .boxed()),
+            personal_by_candidate: keyed!(|e, ids| candidates::personal_of(
+                &e.db,
+                &e.principal,
+                ids
+            )
+            .boxed()),
+            consents_by_candidate: keyed!(|e, ids| candidates::consents_of(
+                &e.db,
+                &e.principal,
+                ids
+            )
+            .boxed()),
+            consent: keyed!(|e, ids| async move {
+                Ok(by_id(
+                    candidates::consents_by_ids(&e.db, &e.principal, ids).await?,
+                    |m| m.id,
+                ))
+            }
+            .boxed()),
+            cases_by_candidate: keyed!(
+                |e, ids| cases::of_candidates(&e.db, &e.principal, ids).boxed()
+            ),
+            case: keyed!(|e, ids| async move {
+                Ok(by_id(cases::by_ids(&e.db, &e.principal, ids).await?, |m| {
+                    m.id
+                }))
+            }
+            .boxed()),
+            events_by_case: keyed!(|e, ids| cases::events_of(&e.db, &e.principal, ids).boxed()),
+            decision_by_case: keyed!(|e, ids| cases::decisions_of(&e.db, &e.principal, ids).boxed()),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Mutation roots, one file per domain, merged into `MutationRoot`. Every mutation takes
 //! one `input` and returns a payload with the changed object.
 
+mod candidates;
+mod cases;
 mod courses;
 mod partners;
 
@@ -9,4 +11,9 @@ use async_graphql::MergedObject;
 /// Everything a partner can change.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(courses::CourseMutation, partners::PartnerMutation);
+pub struct MutationRoot(
+    courses::CourseMutation,
+    partners::PartnerMutation,
+    candidates::CandidateMutation,
+    cases::CaseMutation,
+);

@@ -1,5 +1,7 @@
 //! Query roots, one file per domain, merged into `QueryRoot`.
 
+mod candidates;
+mod cases;
 mod courses;
 mod node;
 mod organisations;
@@ -19,4 +21,6 @@ pub struct QueryRoot(
     organisations::OrganisationQuery,
     courses::CourseQuery,
     viewer::ViewerQuery,
+    candidates::CandidateQuery,
+    cases::CaseQuery,
 );

@@ -2,7 +2,9 @@
 
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{self, NodeType};
-use crate::graphql::types::{Course, CourseRun, Node, Organisation, Profession, Region};
+use crate::graphql::types::{
+    Candidate, Consent, Course, CourseRun, Node, Organisation, Profession, RecognitionCase, Region,
+};
 use crate::graphql::{reference, request};
 use crate::service::pagination::MAX_PAGE_SIZE;
 use async_graphql::{Context, ID, Object, Result};
@@ -47,6 +49,30 @@ async fn resolve(ctx: &Context<'_>, t: NodeType, key: &str) -> AppResult<Option<
                 .load_one(k)
                 .await?
                 .map(|m| Node::CourseRun(CourseRun(m))),
+            None => None,
+        },
+        NodeType::Candidate => match numeric() {
+            Some(k) => loaders
+                .candidate
+                .load_one(k)
+                .await?
+                .map(|m| Node::Candidate(Candidate(m))),
+            None => None,
+        },
+        NodeType::RecognitionCase => match numeric() {
+            Some(k) => loaders
+                .case
+                .load_one(k)
+                .await?
+                .map(|m| Node::RecognitionCase(RecognitionCase(m))),
+            None => None,
+        },
+        NodeType::Consent => match numeric() {
+            Some(k) => loaders
+                .consent
+                .load_one(k)
+                .await?
+                .map(|m| Node::Consent(Consent(m))),
             None => None,
         },
     })

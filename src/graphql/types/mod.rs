@@ -1,5 +1,7 @@
 //! GraphQL object types, one file per domain, plus connections, scalars and `Node`.
 
+pub mod audit_entry;
+pub mod candidate;
 pub mod connection;
 pub mod course;
 pub mod course_run;
@@ -7,9 +9,12 @@ pub mod node;
 pub mod organisation;
 pub mod partner_client;
 pub mod profession;
+pub mod recognition_case;
 pub mod region;
 pub mod scalars;
 
+pub use audit_entry::{AuditEntry, AuditEntryConnection};
+pub use candidate::{Candidate, CandidateConnection, CandidatePersonal, Consent};
 pub use connection::{PageInfo, TotalCount};
 pub use course::{Course, CourseConnection};
 pub use course_run::{CourseRun, CourseRunConnection};
@@ -17,5 +22,6 @@ pub use node::Node;
 pub use organisation::{Organisation, OrganisationConnection};
 pub use partner_client::PartnerClient;
 pub use profession::Profession;
+pub use recognition_case::{CaseEvent, Decision, RecognitionCase, RecognitionCaseConnection};
 pub use region::Region;
 pub use scalars::Date;

@@ -1,6 +1,8 @@
 //! The `Node` interface (Relay object identification).
 
-use super::{Course, CourseRun, Organisation, Profession, Region};
+use super::{
+    Candidate, Consent, Course, CourseRun, Organisation, Profession, RecognitionCase, Region,
+};
 use async_graphql::{ID, Interface};
 
 /// An object with a global ID that `node(id:)` and `nodes(ids:)` can fetch again.
@@ -12,4 +14,7 @@ pub enum Node {
     Organisation(Organisation),
     Course(Course),
     CourseRun(CourseRun),
+    Candidate(Candidate),
+    RecognitionCase(RecognitionCase),
+    Consent(Consent),
 }

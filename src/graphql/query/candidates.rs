@@ -1,0 +1,123 @@
+//! `candidates`, `candidate`, `auditLog`.
+
+use crate::auth::Scope;
+use crate::auth::guard::RequireScope;
+use crate::error::AppError;
+use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::CandidateFilter;
+use crate::graphql::types::{
+    AuditEntry, AuditEntryConnection, Candidate, CandidateConnection, TotalCount,
+};
+use crate::graphql::{db, reference, request};
+use crate::service::pagination::{PageArgs, fetch_page};
+use crate::service::{audit, candidates};
+use async_graphql::{Context, ID, Object, Result};
+use entity::audit_entry;
+use sea_orm::{ColumnTrait, QueryFilter};
+
+#[derive(Default)]
+pub struct CandidateQuery;
+
+#[Object]
+impl CandidateQuery {
+    /// Candidates the caller may see (scope `candidates:read`), in registration order.
+    #[graphql(
+        guard = "RequireScope(Scope::CandidatesRead)",
+        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
+    )]
+    async fn candidates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the candidates must meet.")] filter: Option<CandidateFilter>,
+        #[graphql(desc = "Number of candidates from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of candidates from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<CandidateConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(candidates::BY_ID.name)?;
+        let select = candidates::filtered(
+            &request(ctx)?.principal,
+            reference(ctx)?,
+            &filter.unwrap_or_default(),
+        )?;
+        let db = db(ctx)?;
+        let rows = fetch_page(db, select.clone(), &candidates::BY_ID, &page).await?;
+        Ok(CandidateConnection::new(
+            rows,
+            TotalCount::of_select(db.clone(), select),
+            Candidate,
+        ))
+    }
+
+    /// The candidate with this ID, if the caller may see it.
+    async fn candidate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of a candidate.")] id: ID,
+    ) -> Result<Candidate> {
+        let key = id::decode_as(&id, NodeType::Candidate, "id")?;
+        request(ctx)?
+            .loaders
+            .candidate
+            .load_one(key)
+            .await?
+            .map(Candidate)
+            .ok_or_else(|| AppError::NotFound(format!("candidate `{}`", id.as_str())).into())
+    }
+
+    /// Who read, exported or erased personal data, oldest first: the entries of the caller's own candidates (an advisory centre answering a person's request, GDPR Art. 15), or all entries with `audit:read`.
+    #[graphql(
+        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
+    )]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only entries about this candidate.")] candidate: Option<ID>,
+        #[graphql(desc = "Number of entries from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of entries from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<AuditEntryConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(audit::BY_ID.name)?;
+        let req = request(ctx)?;
+        if req.principal.client().is_none() {
+            return Err(
+                AppError::Unauthenticated("the audit log needs a bearer token".into()).into(),
+            );
+        }
+        if !req.principal.has_scope(Scope::AuditRead)
+            && !req.principal.has_scope(Scope::CandidatesRead)
+        {
+            return Err(AppError::Forbidden(
+                "the audit log needs `candidates:read` (own candidates) or `audit:read`".into(),
+            )
+            .into());
+        }
+        let mut select = audit::visible_to(&req.principal);
+        if let Some(c) = &candidate {
+            let c = id::decode_as(c, NodeType::Candidate, "candidate")?;
+            select = select.filter(audit_entry::Column::CandidateId.eq(c));
+        }
+        let db = db(ctx)?;
+        let rows = fetch_page(db, select.clone(), &audit::BY_ID, &page).await?;
+        Ok(AuditEntryConnection::new(
+            rows,
+            TotalCount::of_select(db.clone(), select),
+            AuditEntry,
+        ))
+    }
+}

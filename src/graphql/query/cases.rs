@@ -1,0 +1,71 @@
+//! `cases`, `recognitionCase`.
+
+use crate::auth::Scope;
+use crate::auth::guard::RequireScope;
+use crate::error::AppError;
+use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::CaseFilter;
+use crate::graphql::types::{RecognitionCase, RecognitionCaseConnection, TotalCount};
+use crate::graphql::{db, reference, request};
+use crate::service::pagination::{PageArgs, fetch_page};
+use crate::service::{cases, today};
+use async_graphql::{Context, ID, Object, Result};
+
+#[derive(Default)]
+pub struct CaseQuery;
+
+#[Object]
+impl CaseQuery {
+    /// Recognition cases the caller may see (scope `cases:read`), in opening order.
+    #[graphql(
+        guard = "RequireScope(Scope::CasesRead)",
+        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
+    )]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the cases must meet.")] filter: Option<CaseFilter>,
+        #[graphql(desc = "Number of cases from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of cases from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<RecognitionCaseConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(cases::BY_ID.name)?;
+        let select = cases::filtered(
+            &request(ctx)?.principal,
+            reference(ctx)?,
+            &filter.unwrap_or_default(),
+            today(),
+        )?;
+        let db = db(ctx)?;
+        let rows = fetch_page(db, select.clone(), &cases::BY_ID, &page).await?;
+        Ok(RecognitionCaseConnection::new(
+            rows,
+            TotalCount::of_select(db.clone(), select),
+            RecognitionCase,
+        ))
+    }
+
+    /// The recognition case with this ID, if the caller may see it.
+    async fn recognition_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ID of a case.")] id: ID,
+    ) -> Result<RecognitionCase> {
+        let key = id::decode_as(&id, NodeType::RecognitionCase, "id")?;
+        request(ctx)?
+            .loaders
+            .case
+            .load_one(key)
+            .await?
+            .map(RecognitionCase)
+            .ok_or_else(|| AppError::NotFound(format!("case `{}`", id.as_str())).into())
+    }
+}

@@ -839,3 +839,93 @@ async fn bad_input_and_foreign_candidates_are_refused_and_change_nothing() {
     assert_eq!(code, "FORBIDDEN");
     assert_eq!(count().await, before);
 }
+
+#[tokio::test]
+async fn personal_data_is_withheld_when_the_audit_log_cannot_be_written() {
+    let w = world().await;
+    let query = "query($id: ID!) { candidate(id: $id) { code personal { familyName } } }";
+    w.app
+        .query_as(&w.advisory, query, json!({"id": w.candidate}))
+        .await;
+    // Break the audit log: the next read of personal data must not leave the hub.
+    sea_orm::ConnectionTrait::execute_unprepared(&w.app.db, "DROP TABLE audit_entry")
+        .await
+        .unwrap();
+    let (status, body) = w
+        .app
+        .graphql_as(&w.advisory, query, json!({"id": w.candidate}))
+        .await;
+    assert_eq!(status.as_u16(), 500);
+    assert!(
+        body.get("data").is_none() || body["data"].is_null(),
+        "{body}"
+    );
+    assert!(
+        !body.to_string().contains("Santos"),
+        "no personal data in {body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "INTERNAL_SERVER_ERROR"
+    );
+    // Requests without personal data are unaffected.
+    let facts = w
+        .app
+        .query_as(
+            &w.advisory,
+            "query($id: ID!) { candidate(id: $id) { code } }",
+            json!({"id": w.candidate}),
+        )
+        .await;
+    assert_eq!(facts["candidate"]["code"], w.code.as_str());
+}
+
+#[tokio::test]
+async fn demo_cases_follow_the_official_figures() {
+    let app = TestApp::with_demo().await;
+    let total = app.scalar("SELECT COUNT(*) FROM candidate").await;
+    assert_eq!(total, 200);
+    let nurses = app
+        .scalar("SELECT COUNT(*) FROM candidate WHERE profession_key = 'nurse'")
+        .await;
+    let largest_other = app
+        .scalar("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM candidate WHERE profession_key <> 'nurse' GROUP BY profession_key) AS t")
+        .await;
+    assert!(
+        nurses > largest_other && (30..=60).contains(&(nurses * 100 / total)),
+        "nurses {nurses} of {total}"
+    );
+    let top = app
+        .scalar(
+            "SELECT COUNT(*) FROM candidate WHERE country_of_training IN ('TR','PH','IN','TN','BA','SY','UA','IR','IQ')",
+        )
+        .await;
+    assert!(
+        top * 100 / total >= 50,
+        "the top countries dominate: {top} of {total}"
+    );
+    let decided = app.scalar("SELECT COUNT(*) FROM decision").await;
+    let with_measure = app
+        .scalar("SELECT COUNT(*) FROM decision WHERE outcome = 'DEFICIT'")
+        .await;
+    assert!(decided > 50);
+    let share = with_measure * 100 / decided;
+    assert!(
+        (30..=52).contains(&share),
+        "{share}% of decisions with a compensatory measure"
+    );
+    for region in ["DE-SN", "DE-MV", "DE-HE", "SE-AB"] {
+        let n = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM recognition_case WHERE candidate_id IN (SELECT id FROM candidate WHERE region_code IN \
+                 (SELECT code FROM region WHERE code = '{region}' OR parent_code = '{region}'))"
+            ))
+            .await;
+        assert!(n > 10, "{region}: {n} cases");
+    }
+    // Every case's timeline starts with its opening.
+    let without_opening = app
+        .scalar("SELECT COUNT(*) FROM recognition_case WHERE id NOT IN (SELECT case_id FROM case_event WHERE kind = 'OPENED')")
+        .await;
+    assert_eq!(without_opening, 0);
+}

@@ -181,12 +181,9 @@ pub async fn consents_of(
         .order_by_asc(consent::Column::Id)
         .all(db)
         .await?;
-    let mut out: HashMap<i64, Vec<consent::Model>> =
-        ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in rows {
-        out.entry(row.candidate_id).or_default().push(row);
-    }
-    Ok(out)
+    Ok(crate::service::group_by_parent(ids, rows, |r| {
+        (r.candidate_id, r)
+    }))
 }
 
 /// Consents with these ids that the caller may see.

@@ -199,12 +199,9 @@ pub async fn of_candidates(
         .order_by_asc(Column::Id)
         .all(db)
         .await?;
-    let mut out: HashMap<i64, Vec<recognition_case::Model>> =
-        candidate_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in rows {
-        out.entry(row.candidate_id).or_default().push(row);
-    }
-    Ok(out)
+    Ok(crate::service::group_by_parent(candidate_ids, rows, |r| {
+        (r.candidate_id, r)
+    }))
 }
 
 /// `case_id IN (cases the caller may see)`.
@@ -229,12 +226,9 @@ pub async fn events_of(
         .order_by_asc(case_event::Column::Id)
         .all(db)
         .await?;
-    let mut out: HashMap<i64, Vec<case_event::Model>> =
-        case_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in rows {
-        out.entry(row.case_id).or_default().push(row);
-    }
-    Ok(out)
+    Ok(crate::service::group_by_parent(case_ids, rows, |r| {
+        (r.case_id, r)
+    }))
 }
 
 /// The decision of each case that has one.

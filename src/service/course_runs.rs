@@ -8,8 +8,8 @@ use crate::service::pagination::{self, Ordering, Page, PageRequest, SortKind};
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
 use chrono::NaiveDate;
+use entity::course;
 use entity::course_run::{self, Column, Entity, RunStatus};
-use entity::{course, course_profession};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Select,
@@ -64,15 +64,7 @@ pub fn filtered(
     let mut select = visible_to(principal);
     if let Some(key) = &filter.profession {
         professions.require(key, "filter.profession")?;
-        select = select.filter(
-            Column::CourseId.in_subquery(
-                Query::select()
-                    .column(course_profession::Column::CourseId)
-                    .from(course_profession::Entity)
-                    .and_where(course_profession::Column::ProfessionKey.eq(key.as_str()))
-                    .to_owned(),
-            ),
-        );
+        select = select.filter(Column::CourseId.in_subquery(courses::for_profession(key)));
     }
     if let Some(t) = filter.course_type {
         select = select.filter(

@@ -25,6 +25,15 @@ pub const BY_TITLE: Ordering<Entity> = Ordering {
     row_id: |m| m.id,
 };
 
+/// `SELECT course_id FROM course_profession WHERE profession_key = key`.
+pub fn for_profession(key: &str) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(course_profession::Column::CourseId)
+        .from(course_profession::Entity)
+        .and_where(course_profession::Column::ProfessionKey.eq(key))
+        .to_owned()
+}
+
 /// Rows of `course` the caller may see: the catalogue is public.
 pub fn visible_to(_principal: &Principal) -> Select<Entity> {
     Entity::find()
@@ -40,15 +49,7 @@ pub fn filtered(
     let mut select = visible_to(principal);
     if let Some(key) = &filter.profession {
         professions.require(key, "filter.profession")?;
-        select = select.filter(
-            Column::Id.in_subquery(
-                Query::select()
-                    .column(course_profession::Column::CourseId)
-                    .from(course_profession::Entity)
-                    .and_where(course_profession::Column::ProfessionKey.eq(key.as_str()))
-                    .to_owned(),
-            ),
-        );
+        select = select.filter(Column::Id.in_subquery(for_profession(key)));
     }
     if let Some(t) = filter.course_type {
         select = select.filter(Column::CourseType.eq(t));
@@ -163,13 +164,8 @@ pub async fn professions_of(
         .all(db)
         .await?;
     let rank = |key: &str| professions.all().iter().position(|p| p.key == key);
-    let mut out: HashMap<i64, Vec<String>> =
-        course_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in rows {
-        out.entry(row.course_id)
-            .or_default()
-            .push(row.profession_key);
-    }
+    let mut out =
+        crate::service::group_by_parent(course_ids, rows, |r| (r.course_id, r.profession_key));
     for keys in out.values_mut() {
         keys.sort_by_key(|k| rank(k));
     }

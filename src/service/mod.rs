@@ -22,6 +22,22 @@ pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
+/// Rows grouped by their parent key, with an empty list for every parent asked for
+/// that has none (so a loader can tell "none" from "not loaded").
+pub fn group_by_parent<M, V>(
+    parents: &[i64],
+    rows: Vec<M>,
+    split: impl Fn(M) -> (i64, V),
+) -> std::collections::HashMap<i64, Vec<V>> {
+    let mut out: std::collections::HashMap<i64, Vec<V>> =
+        parents.iter().map(|id| (*id, Vec::new())).collect();
+    for row in rows {
+        let (parent, value) = split(row);
+        out.entry(parent).or_default().push(value);
+    }
+    out
+}
+
 /// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and `\` escaped.
 pub fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);

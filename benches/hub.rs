@@ -106,6 +106,9 @@ async fn post(
 const PAGE: &str = r#"query($after: String) { courseRuns(first: 20, after: $after, filter: {hasFreeSeats: true}) {
   pageInfo { endCursor } edges { node { startDate city seatsAvailable course { title provider { name } } } } } }"#;
 
+const CASE_FILE: &str = r#"{ candidates(first: 15) { nodes { code personal { familyName email }
+  cases { status dueAt timeline { kind } decision { outcome } } } } }"#;
+
 #[tokio::main]
 async fn main() {
     let dir = std::env::temp_dir().join(format!("knotenpunkt-bench-{}", std::process::id()));
@@ -184,6 +187,31 @@ async fn main() {
         "GraphQL `viewer` over the router, with a bearer token",
         measure(15, 100, || async {
             post(&router, Some(&token), "{ viewer { client } }", json!({})).await;
+        })
+        .await,
+    );
+
+    let advisory = demo::demo_clients(42)
+        .into_iter()
+        .find(|c| c.client_id == "demo-advisory")
+        .unwrap();
+    let advisory_org = knotenpunkt::service::clients::find(&state.db, &advisory.client_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .organisation_id;
+    let advisory_token = issuer
+        .issue(
+            &advisory.client_id,
+            advisory_org,
+            ScopeSet::parse_strict(advisory.scopes).unwrap(),
+        )
+        .unwrap()
+        .access_token;
+    row(
+        "case file: 15 candidates with personal data, cases, timeline (+ audit write)",
+        measure(9, 20, || async {
+            post(&router, Some(&advisory_token), CASE_FILE, json!({})).await;
         })
         .await,
     );

@@ -1,6 +1,7 @@
 //! Opening the database (SQLite or PostgreSQL, chosen by the URL) and migrating it.
 
 use crate::config::DatabaseArgs;
+use crate::error::AppResult;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -43,4 +44,23 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// Ends a write transaction: commits after success, rolls back after an error. Every
+/// error path must end here: a transaction merely dropped is rolled back only when its
+/// connection is next used, and until then it holds its locks (on SQLite the write
+/// lock of `BEGIN IMMEDIATE`, blocking every other writer).
+pub async fn finish<T>(txn: DatabaseTransaction, result: AppResult<T>) -> AppResult<T> {
+    match result {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(rollback) = txn.rollback().await {
+                tracing::error!(error = %rollback, "rolling back a failed write");
+            }
+            Err(err)
+        }
+    }
 }

@@ -388,3 +388,47 @@ async fn concurrent_updates_of_one_version_let_exactly_one_through() {
         .await;
     assert_eq!(now["course"]["version"], 2);
 }
+
+/// A write refused inside its transaction rolls back at once: no lock is left behind
+/// for the next writer (SQLite's write lock, PostgreSQL's idle transaction).
+#[tokio::test]
+async fn a_refused_write_leaves_no_transaction_behind() {
+    let app = TestApp::with_demo().await;
+    let school_a = app.demo_token("school").await;
+    let school_b = partner(
+        &app,
+        "SCHOOL",
+        "Berufsfachschule Görlitz",
+        &["courses:write"],
+    )
+    .await;
+    let created = app
+        .query_as(&school_a, REGISTER, json!({"input": course_input()}))
+        .await;
+    let id = created["registerCourse"]["course"]["id"].clone();
+    for _ in 0..3 {
+        let (code, _) = app
+            .error_as(
+                &school_b,
+                UPDATE,
+                json!({"input": {"id": id, "expectedVersion": 1, "title": "Übernommen"}}),
+            )
+            .await;
+        assert_eq!(code, "FORBIDDEN");
+    }
+    if common::on_postgres() {
+        let idle = app
+            .scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'")
+            .await;
+        assert_eq!(idle, 0, "no transaction left open");
+    }
+    let started = std::time::Instant::now();
+    let updated = app
+        .query_as(&school_a, UPDATE, json!({"input": {"id": id, "expectedVersion": 1, "title": "Kenntnisprüfung Pflege – neu"}}))
+        .await;
+    assert_eq!(updated["updateCourse"]["course"]["version"], 2);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the next writer did not wait for a lock"
+    );
+}

@@ -469,187 +469,187 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
     .map_err(|e| AppError::Internal(format!("hashing task: {e}")))??;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    // Claim the marker first: a concurrent loader fails on its primary key instead of
-    // inserting a second network.
-    hub_meta::Entity::insert(hub_meta::ActiveModel {
-        key: Set(META_KEY.to_owned()),
-        value: Set(format!(
-            "seed={} scale={} anchor={anchor}",
-            args.seed, args.scale
-        )),
-        updated_at: Set(now),
-    })
-    .exec(&txn)
-    .await?;
-
-    let mut org_ids: HashMap<String, i64> = HashMap::new();
-    for (n, chunk) in generated.organisations.chunks(200).enumerate() {
-        let rows = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, o)| organisation::ActiveModel {
-                kind: Set(o.kind),
-                employer_type: Set(o.employer_type),
-                name: Set(o.name.clone()),
-                search_text: Set(search_text(&o.name, o.city)),
-                region_code: Set(o.region.to_owned()),
-                city: Set(o.city.to_owned()),
-                street: Set(Some(o.street.clone())),
-                postal_code: Set(Some(o.postal_code.to_owned())),
-                email: Set(Some(email_for(&o.name, o.swedish))),
-                phone: Set(Some(if o.swedish {
-                    "+46 8 123 45 67".to_owned()
-                } else {
-                    "+49 341 123456".to_owned()
-                })),
-                website: Set(Some(format!("https://{}", domain_for(&o.name, o.swedish)))),
-                provider_number: Set(matches!(
-                    o.kind,
-                    OrganisationKind::Provider | OrganisationKind::School
-                )
-                .then(|| format!("{:06}", 100_000 + n * 200 + i))),
-                azav_valid_until: Set((o.kind == OrganisationKind::Provider && !o.swedish)
-                    .then(|| anchor + Duration::days(900))),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-                ..Default::default()
-            });
-        for m in organisation::Entity::insert_many(rows)
-            .exec_with_returning(&txn)
-            .await?
-        {
-            org_ids.insert(m.name, m.id);
-        }
-    }
-    let org_id = |i: usize| -> AppResult<i64> {
-        org_ids
-            .get(&generated.organisations[i].name)
-            .copied()
-            .ok_or_else(|| AppError::Internal("demo organisation was not inserted".into()))
-    };
-
-    let mut client_rows = Vec::new();
-    for (client, hash) in clients.iter().zip(hashes) {
-        let organisation = match client.kind {
-            Some(kind) => match generated.organisations.iter().position(|o| o.kind == kind) {
-                Some(i) => Some(org_id(i)?),
-                None => continue,
-            },
-            None => None,
-        };
-        client_rows.push(partner_client::ActiveModel {
-            client_id: Set(client.client_id.clone()),
-            name: Set(format!("Demo client ({})", client.client_id)),
-            organisation_id: Set(organisation),
-            scopes: Set(client.scopes.to_owned()),
-            secret_hash: Set(Some(hash)),
-            created_at: Set(now),
-            revoked_at: Set(None),
-            ..Default::default()
-        });
-    }
-    partner_client::Entity::insert_many(client_rows)
+    let result: AppResult<_> = async {
+        // Claim the marker first: a concurrent loader fails on its primary key instead of
+        // inserting a second network.
+        hub_meta::Entity::insert(hub_meta::ActiveModel {
+            key: Set(META_KEY.to_owned()),
+            value: Set(format!(
+                "seed={} scale={} anchor={anchor}",
+                args.seed, args.scale
+            )),
+            updated_at: Set(now),
+        })
         .exec(&txn)
         .await?;
 
-    let mut summary = DemoSummary {
-        organisations: generated.organisations.len(),
-        ..Default::default()
-    };
-    for chunk in generated.courses.chunks(200) {
-        let mut rows = Vec::with_capacity(chunk.len());
-        for c in chunk {
-            rows.push(course::ActiveModel {
-                provider_id: Set(org_id(c.provider)?),
-                course_type: Set(parse_enum(c.template.course_type)),
-                title: Set(c.template.title.to_owned()),
-                description: Set(c.template.description.to_owned()),
-                language_level: Set(c.template.language_level.map(parse_enum::<LanguageLevel>)),
-                azav_measure_number: Set(c.azav.as_ref().map(|a| a.0.clone())),
-                azav_valid_until: Set(c.azav.as_ref().map(|a| a.1)),
-                bildungsgutschein: Set(c.bildungsgutschein),
+        let mut org_ids: HashMap<String, i64> = HashMap::new();
+        for (n, chunk) in generated.organisations.chunks(200).enumerate() {
+            let rows = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, o)| organisation::ActiveModel {
+                    kind: Set(o.kind),
+                    employer_type: Set(o.employer_type),
+                    name: Set(o.name.clone()),
+                    search_text: Set(search_text(&o.name, o.city)),
+                    region_code: Set(o.region.to_owned()),
+                    city: Set(o.city.to_owned()),
+                    street: Set(Some(o.street.clone())),
+                    postal_code: Set(Some(o.postal_code.to_owned())),
+                    email: Set(Some(email_for(&o.name, o.swedish))),
+                    phone: Set(Some(if o.swedish {
+                        "+46 8 123 45 67".to_owned()
+                    } else {
+                        "+49 341 123456".to_owned()
+                    })),
+                    website: Set(Some(format!("https://{}", domain_for(&o.name, o.swedish)))),
+                    provider_number: Set(matches!(
+                        o.kind,
+                        OrganisationKind::Provider | OrganisationKind::School
+                    )
+                    .then(|| format!("{:06}", 100_000 + n * 200 + i))),
+                    azav_valid_until: Set((o.kind == OrganisationKind::Provider && !o.swedish)
+                        .then(|| anchor + Duration::days(900))),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                });
+            for m in organisation::Entity::insert_many(rows)
+                .exec_with_returning(&txn)
+                .await?
+            {
+                org_ids.insert(m.name, m.id);
+            }
+        }
+        let org_id = |i: usize| -> AppResult<i64> {
+            org_ids
+                .get(&generated.organisations[i].name)
+                .copied()
+                .ok_or_else(|| AppError::Internal("demo organisation was not inserted".into()))
+        };
+
+        let mut client_rows = Vec::new();
+        for (client, hash) in clients.iter().zip(hashes) {
+            let organisation = match client.kind {
+                Some(kind) => match generated.organisations.iter().position(|o| o.kind == kind) {
+                    Some(i) => Some(org_id(i)?),
+                    None => continue,
+                },
+                None => None,
+            };
+            client_rows.push(partner_client::ActiveModel {
+                client_id: Set(client.client_id.clone()),
+                name: Set(format!("Demo client ({})", client.client_id)),
+                organisation_id: Set(organisation),
+                scopes: Set(client.scopes.to_owned()),
+                secret_hash: Set(Some(hash)),
                 created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
+                revoked_at: Set(None),
                 ..Default::default()
             });
         }
-        let inserted = course::Entity::insert_many(rows)
-            .exec_with_returning(&txn)
-            .await?;
-        let ids: HashMap<(i64, String), i64> = inserted
-            .into_iter()
-            .map(|m| ((m.provider_id, m.title), m.id))
-            .collect();
-        let mut links = Vec::new();
-        let mut runs = Vec::new();
-        for c in chunk {
-            let id = ids
-                .get(&(org_id(c.provider)?, c.template.title.to_owned()))
-                .copied()
-                .ok_or_else(|| AppError::Internal("demo course was not inserted".into()))?;
-            links.extend(
-                c.template
-                    .professions
-                    .iter()
-                    .map(|p| course_profession::ActiveModel {
-                        course_id: Set(id),
-                        profession_key: Set((*p).to_owned()),
-                    }),
-            );
-            let org = &generated.organisations[c.provider];
-            runs.extend(c.runs.iter().map(|r| course_run::ActiveModel {
-                course_id: Set(id),
-                start_date: Set(r.start),
-                end_date: Set(r.end),
-                hours: Set(r.hours),
-                format: Set(r.format),
-                schedule: Set(r.schedule),
-                seats_min: Set(r.seats_min),
-                seats_max: Set(r.seats_max),
-                seats_taken: Set(r.seats_taken),
-                region_code: Set(org.region.to_owned()),
-                city: Set(org.city.to_owned()),
-                cost_minor: Set(r.cost_minor),
-                currency: Set(if org.swedish { "SEK" } else { "EUR" }.to_owned()),
-                funding_options: Set(serde_json::to_value(&r.funding).unwrap_or_default()),
-                registration_deadline: Set(r.deadline),
-                rolling_entry: Set(r.rolling_entry),
-                status: Set(r.status),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-                ..Default::default()
-            }));
-        }
-        summary.courses += chunk.len();
-        summary.course_runs += runs.len();
-        course_profession::Entity::insert_many(links)
+        partner_client::Entity::insert_many(client_rows)
             .exec(&txn)
             .await?;
-        for runs in runs.chunks(500) {
-            course_run::Entity::insert_many(runs.to_vec())
+
+        let mut summary = DemoSummary {
+            organisations: generated.organisations.len(),
+            ..Default::default()
+        };
+        for chunk in generated.courses.chunks(200) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for c in chunk {
+                rows.push(course::ActiveModel {
+                    provider_id: Set(org_id(c.provider)?),
+                    course_type: Set(parse_enum(c.template.course_type)),
+                    title: Set(c.template.title.to_owned()),
+                    description: Set(c.template.description.to_owned()),
+                    language_level: Set(c.template.language_level.map(parse_enum::<LanguageLevel>)),
+                    azav_measure_number: Set(c.azav.as_ref().map(|a| a.0.clone())),
+                    azav_valid_until: Set(c.azav.as_ref().map(|a| a.1)),
+                    bildungsgutschein: Set(c.bildungsgutschein),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                });
+            }
+            let inserted = course::Entity::insert_many(rows)
+                .exec_with_returning(&txn)
+                .await?;
+            let ids: HashMap<(i64, String), i64> = inserted
+                .into_iter()
+                .map(|m| ((m.provider_id, m.title), m.id))
+                .collect();
+            let mut links = Vec::new();
+            let mut runs = Vec::new();
+            for c in chunk {
+                let id = ids
+                    .get(&(org_id(c.provider)?, c.template.title.to_owned()))
+                    .copied()
+                    .ok_or_else(|| AppError::Internal("demo course was not inserted".into()))?;
+                links.extend(c.template.professions.iter().map(|p| {
+                    course_profession::ActiveModel {
+                        course_id: Set(id),
+                        profession_key: Set((*p).to_owned()),
+                    }
+                }));
+                let org = &generated.organisations[c.provider];
+                runs.extend(c.runs.iter().map(|r| course_run::ActiveModel {
+                    course_id: Set(id),
+                    start_date: Set(r.start),
+                    end_date: Set(r.end),
+                    hours: Set(r.hours),
+                    format: Set(r.format),
+                    schedule: Set(r.schedule),
+                    seats_min: Set(r.seats_min),
+                    seats_max: Set(r.seats_max),
+                    seats_taken: Set(r.seats_taken),
+                    region_code: Set(org.region.to_owned()),
+                    city: Set(org.city.to_owned()),
+                    cost_minor: Set(r.cost_minor),
+                    currency: Set(if org.swedish { "SEK" } else { "EUR" }.to_owned()),
+                    funding_options: Set(serde_json::to_value(&r.funding).unwrap_or_default()),
+                    registration_deadline: Set(r.deadline),
+                    rolling_entry: Set(r.rolling_entry),
+                    status: Set(r.status),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                }));
+            }
+            summary.courses += chunk.len();
+            summary.course_runs += runs.len();
+            course_profession::Entity::insert_many(links)
                 .exec(&txn)
                 .await?;
+            for runs in runs.chunks(500) {
+                course_run::Entity::insert_many(runs.to_vec())
+                    .exec(&txn)
+                    .await?;
+            }
         }
+        let ids: Vec<i64> = (0..generated.organisations.len())
+            .map(org_id)
+            .collect::<AppResult<_>>()?;
+        let (candidates, cases) = case_file::insert(
+            &txn,
+            &mut ChaCha8Rng::seed_from_u64(args.seed ^ 0xca5e),
+            &generated.organisations,
+            &ids,
+            args.scale,
+            anchor,
+        )
+        .await?;
+        summary.candidates = candidates;
+        summary.cases = cases;
+        Ok(DemoOutcome::Loaded(summary))
     }
-    let ids: Vec<i64> = (0..generated.organisations.len())
-        .map(org_id)
-        .collect::<AppResult<_>>()?;
-    let (candidates, cases) = case_file::insert(
-        &txn,
-        &mut ChaCha8Rng::seed_from_u64(args.seed ^ 0xca5e),
-        &generated.organisations,
-        &ids,
-        args.scale,
-        anchor,
-    )
-    .await?;
-    summary.candidates = candidates;
-    summary.cases = cases;
-    txn.commit().await?;
-    Ok(DemoOutcome::Loaded(summary))
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// A plausible domain for a generated organisation.

@@ -307,49 +307,52 @@ pub async fn register(
     p.finish()?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let mut code = new_code();
-    while candidate::Entity::find()
-        .filter(candidate::Column::Code.eq(code.as_str()))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        code = new_code();
+    let result: AppResult<_> = async {
+        let mut code = new_code();
+        while candidate::Entity::find()
+            .filter(candidate::Column::Code.eq(code.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            code = new_code();
+        }
+        let cand = candidate::Entity::insert(candidate::ActiveModel {
+            code: Set(code),
+            country_of_training: Set(country),
+            profession_key: Set(input.profession.clone()),
+            language_level: Set(input.language_level),
+            region_code: Set(region),
+            advisory_id: Set(advisory),
+            erased_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        let trimmed = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let personal = candidate_personal::Entity::insert(candidate_personal::ActiveModel {
+            candidate_id: Set(cand.id),
+            given_name: Set(input.personal.given_name.trim().to_owned()),
+            family_name: Set(input.personal.family_name.trim().to_owned()),
+            birth_date: Set(input.personal.birth_date.map(|d| d.0)),
+            email: Set(trimmed(&input.personal.email)),
+            phone: Set(trimmed(&input.personal.phone)),
+            updated_at: Set(now),
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        Ok((cand, personal))
     }
-    let cand = candidate::Entity::insert(candidate::ActiveModel {
-        code: Set(code),
-        country_of_training: Set(country),
-        profession_key: Set(input.profession.clone()),
-        language_level: Set(input.language_level),
-        region_code: Set(region),
-        advisory_id: Set(advisory),
-        erased_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        ..Default::default()
-    })
-    .exec_with_returning(&txn)
-    .await?;
-    let trimmed = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let personal = candidate_personal::Entity::insert(candidate_personal::ActiveModel {
-        candidate_id: Set(cand.id),
-        given_name: Set(input.personal.given_name.trim().to_owned()),
-        family_name: Set(input.personal.family_name.trim().to_owned()),
-        birth_date: Set(input.personal.birth_date.map(|d| d.0)),
-        email: Set(trimmed(&input.personal.email)),
-        phone: Set(trimmed(&input.personal.phone)),
-        updated_at: Set(now),
-    })
-    .exec_with_returning(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok((cand, personal))
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Records a consent of one of the caller's candidates for an organisation. A live
@@ -370,47 +373,50 @@ pub async fn record_consent(
         "input.organisationId",
     )?;
     let txn = crate::db::begin_write(db).await?;
-    let cand = owned(&txn, principal, candidate_id).await?;
-    if cand.erased_at.is_some() {
-        return Err(AppError::bad_input(
-            "input.candidateId",
-            "the candidate's personal data has been erased; no new consents",
-        ));
-    }
-    if organisation::Entity::find_by_id(organisation_id)
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::bad_input(
-            "input.organisationId",
-            "no such organisation",
-        ));
-    }
-    let existing = consent::Entity::find()
-        .filter(consent::Column::CandidateId.eq(candidate_id))
-        .filter(consent::Column::OrganisationId.eq(organisation_id))
-        .filter(consent::Column::Purpose.eq(input.purpose))
-        .filter(consent::Column::RevokedAt.is_null())
-        .one(&txn)
-        .await?;
-    let row = match existing {
-        Some(row) => row,
-        None => {
-            consent::Entity::insert(consent::ActiveModel {
-                candidate_id: Set(candidate_id),
-                organisation_id: Set(organisation_id),
-                purpose: Set(input.purpose),
-                granted_at: Set(Utc::now()),
-                revoked_at: Set(None),
-                ..Default::default()
-            })
-            .exec_with_returning(&txn)
-            .await?
+    let result: AppResult<_> = async {
+        let cand = owned(&txn, principal, candidate_id).await?;
+        if cand.erased_at.is_some() {
+            return Err(AppError::bad_input(
+                "input.candidateId",
+                "the candidate's personal data has been erased; no new consents",
+            ));
         }
-    };
-    txn.commit().await?;
-    Ok(row)
+        if organisation::Entity::find_by_id(organisation_id)
+            .one(&txn)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::bad_input(
+                "input.organisationId",
+                "no such organisation",
+            ));
+        }
+        let existing = consent::Entity::find()
+            .filter(consent::Column::CandidateId.eq(candidate_id))
+            .filter(consent::Column::OrganisationId.eq(organisation_id))
+            .filter(consent::Column::Purpose.eq(input.purpose))
+            .filter(consent::Column::RevokedAt.is_null())
+            .one(&txn)
+            .await?;
+        let row = match existing {
+            Some(row) => row,
+            None => {
+                consent::Entity::insert(consent::ActiveModel {
+                    candidate_id: Set(candidate_id),
+                    organisation_id: Set(organisation_id),
+                    purpose: Set(input.purpose),
+                    granted_at: Set(Utc::now()),
+                    revoked_at: Set(None),
+                    ..Default::default()
+                })
+                .exec_with_returning(&txn)
+                .await?
+            }
+        };
+        Ok(row)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Revokes a consent of one of the caller's candidates; effective from the next request.
@@ -421,21 +427,25 @@ pub async fn revoke_consent(
 ) -> AppResult<consent::Model> {
     let consent_id = id::decode_as(&input.consent_id, NodeType::Consent, "input.consentId")?;
     let txn = crate::db::begin_write(db).await?;
-    let row = consents_visible_to(principal)
-        .filter(consent::Column::Id.eq(consent_id))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("consent `{}`", input.consent_id.as_str())))?;
-    owned(&txn, principal, row.candidate_id).await?;
-    if row.revoked_at.is_some() {
-        txn.commit().await?;
-        return Ok(row);
+    let result: AppResult<_> = async {
+        let row = consents_visible_to(principal)
+            .filter(consent::Column::Id.eq(consent_id))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!("consent `{}`", input.consent_id.as_str()))
+            })?;
+        owned(&txn, principal, row.candidate_id).await?;
+        if row.revoked_at.is_some() {
+            return Ok(row);
+        }
+        let mut active: consent::ActiveModel = row.into();
+        active.revoked_at = Set(Some(Utc::now()));
+        let row = sea_orm::ActiveModelTrait::update(active, &txn).await?;
+        Ok(row)
     }
-    let mut active: consent::ActiveModel = row.into();
-    active.revoked_at = Set(Some(Utc::now()));
-    let row = sea_orm::ActiveModelTrait::update(active, &txn).await?;
-    txn.commit().await?;
-    Ok(row)
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// The purposes in documentation order (for demo data and tests).
@@ -467,122 +477,125 @@ pub async fn export(
     operation: &str,
 ) -> AppResult<Value> {
     let txn = crate::db::begin_write(db).await?;
-    let cand = owned(&txn, principal, candidate_id).await?;
-    let personal = candidate_personal::Entity::find_by_id(candidate_id)
-        .one(&txn)
-        .await?;
-    let consents = consent::Entity::find()
-        .filter(consent::Column::CandidateId.eq(candidate_id))
-        .order_by_asc(consent::Column::Id)
-        .all(&txn)
-        .await?;
-    let cases = recognition_case::Entity::find()
-        .filter(recognition_case::Column::CandidateId.eq(candidate_id))
-        .order_by_asc(recognition_case::Column::Id)
-        .all(&txn)
-        .await?;
-    let case_ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
-    let events = case_event::Entity::find()
-        .filter(case_event::Column::CaseId.is_in(case_ids.clone()))
-        .order_by_asc(case_event::Column::Id)
-        .all(&txn)
-        .await?;
-    let decisions = decision::Entity::find()
-        .filter(decision::Column::CaseId.is_in(case_ids))
-        .all(&txn)
-        .await?;
-    let log = audit_entry::Entity::find()
-        .filter(audit_entry::Column::CandidateId.eq(candidate_id))
-        .order_by_asc(audit_entry::Column::Id)
-        .all(&txn)
-        .await?;
-    let mut org_ids: Vec<i64> = vec![cand.advisory_id];
-    org_ids.extend(consents.iter().map(|c| c.organisation_id));
-    org_ids.extend(cases.iter().map(|c| c.authority_id));
-    org_ids.extend(log.iter().filter_map(|l| l.organisation_id));
-    let orgs: HashMap<i64, String> = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(org_ids))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
-    let org =
-        |id: i64| json!({"id": id::encode(NodeType::Organisation, id).0, "name": orgs.get(&id)});
-    let document = json!({
-        "exportedAt": Utc::now().to_rfc3339(),
-        "candidate": {
-            "id": id::encode(NodeType::Candidate, cand.id).0,
-            "code": cand.code,
-            "countryOfTraining": cand.country_of_training,
-            "profession": cand.profession_key,
-            "languageLevel": cand.language_level,
-            "region": cand.region_code,
-            "advisoryCentre": org(cand.advisory_id),
-            "registeredAt": cand.created_at.to_rfc3339(),
-            "personalDataErasedAt": cand.erased_at.map(|t| t.to_rfc3339()),
-        },
-        "personalData": personal.map(|p| json!({
-            "givenName": p.given_name,
-            "familyName": p.family_name,
-            "birthDate": date(p.birth_date),
-            "email": p.email,
-            "phone": p.phone,
-        })),
-        "consents": consents.iter().map(|c| json!({
-            "organisation": org(c.organisation_id),
-            "purpose": c.purpose,
-            "grantedAt": c.granted_at.to_rfc3339(),
-            "revokedAt": c.revoked_at.map(|t| t.to_rfc3339()),
-        })).collect::<Vec<_>>(),
-        "recognitionCases": cases.iter().map(|c| json!({
-            "id": id::encode(NodeType::RecognitionCase, c.id).0,
-            "profession": c.profession_key,
-            "authority": org(c.authority_id),
-            "legalBasis": c.legal_basis,
-            "origin": c.origin,
-            "fastTrack": c.fast_track,
-            "status": c.status,
-            "submittedOn": c.submitted_on.to_string(),
-            "completeOn": date(c.complete_on),
-            "dueOn": date(c.due_on),
-            "decidedOn": date(c.decided_on),
-            "missingDocuments": c.missing_documents,
-            "decision": decisions.iter().find(|d| d.case_id == c.id).map(|d| json!({
-                "outcome": d.outcome,
-                "deficitAreas": d.deficit_areas,
-                "measures": d.measures,
-                "decidedOn": d.decided_on.to_string(),
-                "note": d.note,
+    let result: AppResult<_> = async {
+        let cand = owned(&txn, principal, candidate_id).await?;
+        let personal = candidate_personal::Entity::find_by_id(candidate_id)
+            .one(&txn)
+            .await?;
+        let consents = consent::Entity::find()
+            .filter(consent::Column::CandidateId.eq(candidate_id))
+            .order_by_asc(consent::Column::Id)
+            .all(&txn)
+            .await?;
+        let cases = recognition_case::Entity::find()
+            .filter(recognition_case::Column::CandidateId.eq(candidate_id))
+            .order_by_asc(recognition_case::Column::Id)
+            .all(&txn)
+            .await?;
+        let case_ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+        let events = case_event::Entity::find()
+            .filter(case_event::Column::CaseId.is_in(case_ids.clone()))
+            .order_by_asc(case_event::Column::Id)
+            .all(&txn)
+            .await?;
+        let decisions = decision::Entity::find()
+            .filter(decision::Column::CaseId.is_in(case_ids))
+            .all(&txn)
+            .await?;
+        let log = audit_entry::Entity::find()
+            .filter(audit_entry::Column::CandidateId.eq(candidate_id))
+            .order_by_asc(audit_entry::Column::Id)
+            .all(&txn)
+            .await?;
+        let mut org_ids: Vec<i64> = vec![cand.advisory_id];
+        org_ids.extend(consents.iter().map(|c| c.organisation_id));
+        org_ids.extend(cases.iter().map(|c| c.authority_id));
+        org_ids.extend(log.iter().filter_map(|l| l.organisation_id));
+        let orgs: HashMap<i64, String> = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(org_ids))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let org =
+            |id: i64| json!({"id": id::encode(NodeType::Organisation, id).0, "name": orgs.get(&id)});
+        let document = json!({
+            "exportedAt": Utc::now().to_rfc3339(),
+            "candidate": {
+                "id": id::encode(NodeType::Candidate, cand.id).0,
+                "code": cand.code,
+                "countryOfTraining": cand.country_of_training,
+                "profession": cand.profession_key,
+                "languageLevel": cand.language_level,
+                "region": cand.region_code,
+                "advisoryCentre": org(cand.advisory_id),
+                "registeredAt": cand.created_at.to_rfc3339(),
+                "personalDataErasedAt": cand.erased_at.map(|t| t.to_rfc3339()),
+            },
+            "personalData": personal.map(|p| json!({
+                "givenName": p.given_name,
+                "familyName": p.family_name,
+                "birthDate": date(p.birth_date),
+                "email": p.email,
+                "phone": p.phone,
             })),
-            "timeline": events.iter().filter(|e| e.case_id == c.id).map(|e| json!({
-                "at": e.at.to_rfc3339(),
-                "kind": e.kind,
-                "from": e.from_status,
-                "to": e.to_status,
-                "note": e.note,
+            "consents": consents.iter().map(|c| json!({
+                "organisation": org(c.organisation_id),
+                "purpose": c.purpose,
+                "grantedAt": c.granted_at.to_rfc3339(),
+                "revokedAt": c.revoked_at.map(|t| t.to_rfc3339()),
             })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "accessLog": log.iter().map(|l| json!({
-            "at": l.at.to_rfc3339(),
-            "action": l.action,
-            "organisation": l.organisation_id.map(org),
-            "client": l.client_id,
-            "fields": l.fields,
-            "operation": l.operation,
-        })).collect::<Vec<_>>(),
-    });
-    audit::record(
-        &txn,
-        principal,
-        candidate_id,
-        AuditAction::Export,
-        "all",
-        operation,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(document)
+            "recognitionCases": cases.iter().map(|c| json!({
+                "id": id::encode(NodeType::RecognitionCase, c.id).0,
+                "profession": c.profession_key,
+                "authority": org(c.authority_id),
+                "legalBasis": c.legal_basis,
+                "origin": c.origin,
+                "fastTrack": c.fast_track,
+                "status": c.status,
+                "submittedOn": c.submitted_on.to_string(),
+                "completeOn": date(c.complete_on),
+                "dueOn": date(c.due_on),
+                "decidedOn": date(c.decided_on),
+                "missingDocuments": c.missing_documents,
+                "decision": decisions.iter().find(|d| d.case_id == c.id).map(|d| json!({
+                    "outcome": d.outcome,
+                    "deficitAreas": d.deficit_areas,
+                    "measures": d.measures,
+                    "decidedOn": d.decided_on.to_string(),
+                    "note": d.note,
+                })),
+                "timeline": events.iter().filter(|e| e.case_id == c.id).map(|e| json!({
+                    "at": e.at.to_rfc3339(),
+                    "kind": e.kind,
+                    "from": e.from_status,
+                    "to": e.to_status,
+                    "note": e.note,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "accessLog": log.iter().map(|l| json!({
+                "at": l.at.to_rfc3339(),
+                "action": l.action,
+                "organisation": l.organisation_id.map(org),
+                "client": l.client_id,
+                "fields": l.fields,
+                "operation": l.operation,
+            })).collect::<Vec<_>>(),
+        });
+        audit::record(
+            &txn,
+            principal,
+            candidate_id,
+            AuditAction::Export,
+            "all",
+            operation,
+        )
+        .await?;
+        Ok(document)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Erases one of the caller's candidates' personal data and consents; the pseudonymous
@@ -594,29 +607,32 @@ pub async fn erase(
     operation: &str,
 ) -> AppResult<candidate::Model> {
     let txn = crate::db::begin_write(db).await?;
-    let cand = owned(&txn, principal, candidate_id).await?;
-    candidate_personal::Entity::delete_by_id(candidate_id)
-        .exec(&txn)
+    let result: AppResult<_> = async {
+        let cand = owned(&txn, principal, candidate_id).await?;
+        candidate_personal::Entity::delete_by_id(candidate_id)
+            .exec(&txn)
+            .await?;
+        consent::Entity::delete_many()
+            .filter(consent::Column::CandidateId.eq(candidate_id))
+            .exec(&txn)
+            .await?;
+        let now = Utc::now();
+        let mut active: candidate::ActiveModel = cand.clone().into();
+        active.erased_at = Set(Some(cand.erased_at.unwrap_or(now)));
+        active.updated_at = Set(now);
+        active.version = Set(cand.version + 1);
+        let cand = sea_orm::ActiveModelTrait::update(active, &txn).await?;
+        audit::record(
+            &txn,
+            principal,
+            candidate_id,
+            AuditAction::Erase,
+            "givenName,familyName,birthDate,email,phone,consents",
+            operation,
+        )
         .await?;
-    consent::Entity::delete_many()
-        .filter(consent::Column::CandidateId.eq(candidate_id))
-        .exec(&txn)
-        .await?;
-    let now = Utc::now();
-    let mut active: candidate::ActiveModel = cand.clone().into();
-    active.erased_at = Set(Some(cand.erased_at.unwrap_or(now)));
-    active.updated_at = Set(now);
-    active.version = Set(cand.version + 1);
-    let cand = sea_orm::ActiveModelTrait::update(active, &txn).await?;
-    audit::record(
-        &txn,
-        principal,
-        candidate_id,
-        AuditAction::Erase,
-        "givenName,familyName,birthDate,email,phone,consents",
-        operation,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(cand)
+        Ok(cand)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }

@@ -303,83 +303,87 @@ pub async fn open(
         "input.authorityId",
     )?;
     let txn = crate::db::begin_write(db).await?;
-    let cand = candidates::owned(&txn, principal, candidate_id).await?;
-    let authority = organisation::Entity::find_by_id(authority_id)
-        .one(&txn)
+    let result: AppResult<_> = async {
+        let cand = candidates::owned(&txn, principal, candidate_id).await?;
+        let authority = organisation::Entity::find_by_id(authority_id)
+            .one(&txn)
+            .await?;
+        let profession = input
+            .profession
+            .clone()
+            .unwrap_or(cand.profession_key.clone());
+        let today = crate::service::today();
+        let submitted = input.submitted_on.map_or(today, |d| d.0);
+        let mut p = Problems::default();
+        p.check(
+            authority.as_ref().is_some_and(|a| {
+                matches!(
+                    a.kind,
+                    OrganisationKind::Authority | OrganisationKind::Chamber
+                )
+            }),
+            "input.authorityId",
+            "the competent authority must be an organisation of kind AUTHORITY or CHAMBER",
+        );
+        p.check(
+            reference.professions.get(&profession).is_some(),
+            "input.profession",
+            format!("unknown profession `{profession}`"),
+        );
+        p.check(
+            (2..=100).contains(&chars(&input.legal_basis)),
+            "input.legalBasis",
+            "2 to 100 characters, e.g. `PflBG §40`",
+        );
+        p.check(
+            submitted <= today,
+            "input.submittedOn",
+            "the application cannot be submitted in the future",
+        );
+        p.finish()?;
+        let origin =
+            input
+                .origin
+                .unwrap_or(if countries::is_eu_eea_ch(&cand.country_of_training) {
+                    CaseOrigin::EuEeaCh
+                } else {
+                    CaseOrigin::ThirdCountry
+                });
+        let now = Utc::now();
+        let case = Entity::insert(recognition_case::ActiveModel {
+            candidate_id: Set(candidate_id),
+            profession_key: Set(profession),
+            authority_id: Set(authority_id),
+            legal_basis: Set(input.legal_basis.trim().to_owned()),
+            origin: Set(origin),
+            fast_track: Set(input.fast_track),
+            status: Set(CaseStatus::Submitted),
+            submitted_on: Set(submitted),
+            complete_on: Set(None),
+            due_on: Set(None),
+            decided_on: Set(None),
+            missing_documents: Set(serde_json::json!([])),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
         .await?;
-    let profession = input
-        .profession
-        .clone()
-        .unwrap_or(cand.profession_key.clone());
-    let today = crate::service::today();
-    let submitted = input.submitted_on.map_or(today, |d| d.0);
-    let mut p = Problems::default();
-    p.check(
-        authority.as_ref().is_some_and(|a| {
-            matches!(
-                a.kind,
-                OrganisationKind::Authority | OrganisationKind::Chamber
-            )
-        }),
-        "input.authorityId",
-        "the competent authority must be an organisation of kind AUTHORITY or CHAMBER",
-    );
-    p.check(
-        reference.professions.get(&profession).is_some(),
-        "input.profession",
-        format!("unknown profession `{profession}`"),
-    );
-    p.check(
-        (2..=100).contains(&chars(&input.legal_basis)),
-        "input.legalBasis",
-        "2 to 100 characters, e.g. `PflBG §40`",
-    );
-    p.check(
-        submitted <= today,
-        "input.submittedOn",
-        "the application cannot be submitted in the future",
-    );
-    p.finish()?;
-    let origin = input
-        .origin
-        .unwrap_or(if countries::is_eu_eea_ch(&cand.country_of_training) {
-            CaseOrigin::EuEeaCh
-        } else {
-            CaseOrigin::ThirdCountry
-        });
-    let now = Utc::now();
-    let case = Entity::insert(recognition_case::ActiveModel {
-        candidate_id: Set(candidate_id),
-        profession_key: Set(profession),
-        authority_id: Set(authority_id),
-        legal_basis: Set(input.legal_basis.trim().to_owned()),
-        origin: Set(origin),
-        fast_track: Set(input.fast_track),
-        status: Set(CaseStatus::Submitted),
-        submitted_on: Set(submitted),
-        complete_on: Set(None),
-        due_on: Set(None),
-        decided_on: Set(None),
-        missing_documents: Set(serde_json::json!([])),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        ..Default::default()
-    })
-    .exec_with_returning(&txn)
-    .await?;
-    append_event(
-        &txn,
-        principal,
-        case.id,
-        CaseEventKind::Opened,
-        None,
-        Some(CaseStatus::Submitted),
-        None,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(case)
+        append_event(
+            &txn,
+            principal,
+            case.id,
+            CaseEventKind::Opened,
+            None,
+            Some(CaseStatus::Submitted),
+            None,
+        )
+        .await?;
+        Ok(case)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// The case `id` if the caller is its authority with `cases:write`: `NOT_FOUND` if the
@@ -481,41 +485,44 @@ pub async fn change_status(
 ) -> AppResult<recognition_case::Model> {
     let id = id::decode_as(&input.case_id, NodeType::RecognitionCase, "input.caseId")?;
     let txn = crate::db::begin_write(db).await?;
-    let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
-    let allowed = allowed_next(case.status, decision_outcome(&txn, id).await?);
-    let mut p = Problems::default();
-    let note = clean_note(&input.note, &mut p);
-    let via_decision = if case.status == CaseStatus::InAssessment {
-        " (DECIDED and REJECTED through recordDecision)"
-    } else {
-        ""
-    };
-    p.check(
-        allowed.contains(&input.status),
-        "input.status",
-        format!(
-            "a case that is {} can move to {}{via_decision}, not to {}",
-            case.status.to_value(),
-            names(&allowed),
-            input.status.to_value()
-        ),
-    );
-    p.finish()?;
-    let from = case.status;
-    case.status = input.status;
-    let case = save(&txn, case, input.expected_version).await?;
-    append_event(
-        &txn,
-        principal,
-        id,
-        CaseEventKind::StatusChanged,
-        Some(from),
-        Some(input.status),
-        note,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(case)
+    let result: AppResult<_> = async {
+        let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
+        let allowed = allowed_next(case.status, decision_outcome(&txn, id).await?);
+        let mut p = Problems::default();
+        let note = clean_note(&input.note, &mut p);
+        let via_decision = if case.status == CaseStatus::InAssessment {
+            " (DECIDED and REJECTED through recordDecision)"
+        } else {
+            ""
+        };
+        p.check(
+            allowed.contains(&input.status),
+            "input.status",
+            format!(
+                "a case that is {} can move to {}{via_decision}, not to {}",
+                case.status.to_value(),
+                names(&allowed),
+                input.status.to_value()
+            ),
+        );
+        p.finish()?;
+        let from = case.status;
+        case.status = input.status;
+        let case = save(&txn, case, input.expected_version).await?;
+        append_event(
+            &txn,
+            principal,
+            id,
+            CaseEventKind::StatusChanged,
+            Some(from),
+            Some(input.status),
+            note,
+        )
+        .await?;
+        Ok(case)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Records the day the file became complete and computes the legal due date.
@@ -526,53 +533,56 @@ pub async fn record_file_complete(
 ) -> AppResult<recognition_case::Model> {
     let id = id::decode_as(&input.case_id, NodeType::RecognitionCase, "input.caseId")?;
     let txn = crate::db::begin_write(db).await?;
-    let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
-    let day = input.complete_on.0;
-    let mut p = Problems::default();
-    p.check(
-        UNDECIDED.contains(&case.status),
-        "input.caseId",
-        format!(
-            "a case that is {} is past this step",
-            case.status.to_value()
-        ),
-    );
-    p.check(
-        day <= crate::service::today(),
-        "input.completeOn",
-        "the day cannot be in the future",
-    );
-    p.check(
-        day >= case.submitted_on,
-        "input.completeOn",
-        "the file cannot be complete before it was submitted",
-    );
-    p.finish()?;
-    case.complete_on = Some(day);
-    case.due_on = Some(due_date(
-        day,
-        case.fast_track,
-        case.origin,
-        &case.profession_key,
-    ));
-    case.missing_documents = serde_json::json!([]);
-    let case = save(&txn, case, input.expected_version).await?;
-    let note = format!(
-        "file complete on {day}; decision due on {}",
-        case.due_on.map(|d| d.to_string()).unwrap_or_default()
-    );
-    append_event(
-        &txn,
-        principal,
-        id,
-        CaseEventKind::FileComplete,
-        None,
-        None,
-        Some(note),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(case)
+    let result: AppResult<_> = async {
+        let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
+        let day = input.complete_on.0;
+        let mut p = Problems::default();
+        p.check(
+            UNDECIDED.contains(&case.status),
+            "input.caseId",
+            format!(
+                "a case that is {} is past this step",
+                case.status.to_value()
+            ),
+        );
+        p.check(
+            day <= crate::service::today(),
+            "input.completeOn",
+            "the day cannot be in the future",
+        );
+        p.check(
+            day >= case.submitted_on,
+            "input.completeOn",
+            "the file cannot be complete before it was submitted",
+        );
+        p.finish()?;
+        case.complete_on = Some(day);
+        case.due_on = Some(due_date(
+            day,
+            case.fast_track,
+            case.origin,
+            &case.profession_key,
+        ));
+        case.missing_documents = serde_json::json!([]);
+        let case = save(&txn, case, input.expected_version).await?;
+        let note = format!(
+            "file complete on {day}; decision due on {}",
+            case.due_on.map(|d| d.to_string()).unwrap_or_default()
+        );
+        append_event(
+            &txn,
+            principal,
+            id,
+            CaseEventKind::FileComplete,
+            None,
+            None,
+            Some(note),
+        )
+        .await?;
+        Ok(case)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Replaces the checklist of missing documents.
@@ -583,52 +593,55 @@ pub async fn update_missing_documents(
 ) -> AppResult<recognition_case::Model> {
     let id = id::decode_as(&input.case_id, NodeType::RecognitionCase, "input.caseId")?;
     let txn = crate::db::begin_write(db).await?;
-    let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
-    let docs: Vec<String> = input
-        .missing_documents
-        .iter()
-        .map(|d| d.trim().to_owned())
-        .filter(|d| !d.is_empty())
-        .collect();
-    let mut p = Problems::default();
-    p.check(
-        UNDECIDED.contains(&case.status),
-        "input.caseId",
-        format!(
-            "a case that is {} is past this step",
-            case.status.to_value()
-        ),
-    );
-    p.check(
-        docs.len() <= 50,
-        "input.missingDocuments",
-        "at most 50 documents",
-    );
-    p.check(
-        docs.iter().all(|d| d.chars().count() <= 200),
-        "input.missingDocuments",
-        "at most 200 characters each",
-    );
-    p.finish()?;
-    case.missing_documents = serde_json::json!(docs);
-    let case = save(&txn, case, input.expected_version).await?;
-    let note = if docs.is_empty() {
-        "nothing missing".to_owned()
-    } else {
-        format!("missing: {}", docs.join("; "))
-    };
-    append_event(
-        &txn,
-        principal,
-        id,
-        CaseEventKind::DocumentsUpdated,
-        None,
-        None,
-        Some(note),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(case)
+    let result: AppResult<_> = async {
+        let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
+        let docs: Vec<String> = input
+            .missing_documents
+            .iter()
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())
+            .collect();
+        let mut p = Problems::default();
+        p.check(
+            UNDECIDED.contains(&case.status),
+            "input.caseId",
+            format!(
+                "a case that is {} is past this step",
+                case.status.to_value()
+            ),
+        );
+        p.check(
+            docs.len() <= 50,
+            "input.missingDocuments",
+            "at most 50 documents",
+        );
+        p.check(
+            docs.iter().all(|d| d.chars().count() <= 200),
+            "input.missingDocuments",
+            "at most 200 characters each",
+        );
+        p.finish()?;
+        case.missing_documents = serde_json::json!(docs);
+        let case = save(&txn, case, input.expected_version).await?;
+        let note = if docs.is_empty() {
+            "nothing missing".to_owned()
+        } else {
+            format!("missing: {}", docs.join("; "))
+        };
+        append_event(
+            &txn,
+            principal,
+            id,
+            CaseEventKind::DocumentsUpdated,
+            None,
+            None,
+            Some(note),
+        )
+        .await?;
+        Ok(case)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Records the authority's decision on a case in assessment.
@@ -639,101 +652,104 @@ pub async fn record_decision(
 ) -> AppResult<recognition_case::Model> {
     let id = id::decode_as(&input.case_id, NodeType::RecognitionCase, "input.caseId")?;
     let txn = crate::db::begin_write(db).await?;
-    let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
-    let today = crate::service::today();
-    let decided_on = input.decided_on.map_or(today, |d| d.0);
-    let areas: Vec<String> = input
-        .deficit_areas
-        .iter()
-        .map(|a| a.trim().to_owned())
-        .filter(|a| !a.is_empty())
-        .collect();
-    let mut measures = input.measures.clone();
-    measures.sort();
-    measures.dedup();
-    let allowed = allowed_measures(case.origin, &case.profession_key);
-    let mut p = Problems::default();
-    let note = clean_note(&input.note, &mut p);
-    p.check(
-        case.status == CaseStatus::InAssessment,
-        "input.caseId",
-        format!(
-            "only a case in assessment can be decided; this one is {}",
-            case.status.to_value()
-        ),
-    );
-    p.check(
-        decided_on <= today && decided_on >= case.submitted_on,
-        "input.decidedOn",
-        "between the submission and today",
-    );
-    match input.outcome {
-        DecisionOutcome::Deficit => {
-            p.check(
-                !measures.is_empty(),
-                "input.measures",
-                "a decision with deficits names the compensatory measures",
-            );
-            p.check(
-                !areas.is_empty(),
-                "input.deficitAreas",
-                "a decision with deficits names the areas",
-            );
+    let result: AppResult<_> = async {
+        let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
+        let today = crate::service::today();
+        let decided_on = input.decided_on.map_or(today, |d| d.0);
+        let areas: Vec<String> = input
+            .deficit_areas
+            .iter()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
+        let mut measures = input.measures.clone();
+        measures.sort();
+        measures.dedup();
+        let allowed = allowed_measures(case.origin, &case.profession_key);
+        let mut p = Problems::default();
+        let note = clean_note(&input.note, &mut p);
+        p.check(
+            case.status == CaseStatus::InAssessment,
+            "input.caseId",
+            format!(
+                "only a case in assessment can be decided; this one is {}",
+                case.status.to_value()
+            ),
+        );
+        p.check(
+            decided_on <= today && decided_on >= case.submitted_on,
+            "input.decidedOn",
+            "between the submission and today",
+        );
+        match input.outcome {
+            DecisionOutcome::Deficit => {
+                p.check(
+                    !measures.is_empty(),
+                    "input.measures",
+                    "a decision with deficits names the compensatory measures",
+                );
+                p.check(
+                    !areas.is_empty(),
+                    "input.deficitAreas",
+                    "a decision with deficits names the areas",
+                );
+            }
+            DecisionOutcome::Full | DecisionOutcome::Rejected => {
+                p.check(
+                    measures.is_empty(),
+                    "input.measures",
+                    "only DEFICIT and PARTIAL_ACCESS decisions name measures",
+                );
+            }
+            DecisionOutcome::PartialAccess => {}
         }
-        DecisionOutcome::Full | DecisionOutcome::Rejected => {
-            p.check(
-                measures.is_empty(),
-                "input.measures",
-                "only DEFICIT and PARTIAL_ACCESS decisions name measures",
-            );
-        }
-        DecisionOutcome::PartialAccess => {}
+        let offered: Vec<String> = allowed.iter().map(|m| format!("{m:?}")).collect();
+        p.check(
+            measures.iter().all(|m| allowed.contains(m)),
+            "input.measures",
+            format!(
+                "for this case ({:?} training, {}) the measures on offer are: {}",
+                case.origin,
+                case.profession_key,
+                offered.join(", ")
+            ),
+        );
+        p.finish()?;
+        decision::Entity::insert(decision::ActiveModel {
+            case_id: Set(id),
+            outcome: Set(input.outcome),
+            deficit_areas: Set(serde_json::json!(areas)),
+            measures: Set(serde_json::to_value(&measures).unwrap_or_default()),
+            decided_on: Set(decided_on),
+            note: Set(note.clone()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        let from = case.status;
+        case.status = if input.outcome == DecisionOutcome::Rejected {
+            CaseStatus::Rejected
+        } else {
+            CaseStatus::Decided
+        };
+        case.decided_on = Some(decided_on);
+        let to = case.status;
+        let case = save(&txn, case, input.expected_version).await?;
+        append_event(
+            &txn,
+            principal,
+            id,
+            CaseEventKind::DecisionRecorded,
+            Some(from),
+            Some(to),
+            note,
+        )
+        .await?;
+        Ok(case)
     }
-    let offered: Vec<String> = allowed.iter().map(|m| format!("{m:?}")).collect();
-    p.check(
-        measures.iter().all(|m| allowed.contains(m)),
-        "input.measures",
-        format!(
-            "for this case ({:?} training, {}) the measures on offer are: {}",
-            case.origin,
-            case.profession_key,
-            offered.join(", ")
-        ),
-    );
-    p.finish()?;
-    decision::Entity::insert(decision::ActiveModel {
-        case_id: Set(id),
-        outcome: Set(input.outcome),
-        deficit_areas: Set(serde_json::json!(areas)),
-        measures: Set(serde_json::to_value(&measures).unwrap_or_default()),
-        decided_on: Set(decided_on),
-        note: Set(note.clone()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    let from = case.status;
-    case.status = if input.outcome == DecisionOutcome::Rejected {
-        CaseStatus::Rejected
-    } else {
-        CaseStatus::Decided
-    };
-    case.decided_on = Some(decided_on);
-    let to = case.status;
-    let case = save(&txn, case, input.expected_version).await?;
-    append_event(
-        &txn,
-        principal,
-        id,
-        CaseEventKind::DecisionRecorded,
-        Some(from),
-        Some(to),
-        note,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(case)
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 #[cfg(test)]

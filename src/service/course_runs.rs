@@ -355,38 +355,41 @@ pub async fn schedule(
         status,
     };
     let txn = crate::db::begin_write(db).await?;
-    // Ownership first: someone else's course is refused whatever the input says.
-    courses::editable(&txn, principal, course_id).await?;
-    draft.validate(regions, p)?;
-    let now = Utc::now();
-    let run = Entity::insert(course_run::ActiveModel {
-        course_id: Set(course_id),
-        start_date: Set(draft.start),
-        end_date: Set(draft.end),
-        hours: Set(draft.hours),
-        format: Set(draft.format),
-        schedule: Set(draft.schedule),
-        seats_min: Set(draft.seats_min),
-        seats_max: Set(draft.seats_max),
-        seats_taken: Set(0),
-        region_code: Set(draft.region),
-        city: Set(draft.city),
-        cost_minor: Set(draft.cost_minor),
-        currency: Set(draft.currency),
-        funding_options: Set(serde_json::to_value(&draft.funding).unwrap_or_default()),
-        registration_deadline: Set(draft.deadline),
-        rolling_entry: Set(draft.rolling_entry),
-        status: Set(draft.status),
-        cancellation_reason: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        ..Default::default()
-    })
-    .exec_with_returning(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(run)
+    let result: AppResult<_> = async {
+        // Ownership first: someone else's course is refused whatever the input says.
+        courses::editable(&txn, principal, course_id).await?;
+        draft.validate(regions, p)?;
+        let now = Utc::now();
+        let run = Entity::insert(course_run::ActiveModel {
+            course_id: Set(course_id),
+            start_date: Set(draft.start),
+            end_date: Set(draft.end),
+            hours: Set(draft.hours),
+            format: Set(draft.format),
+            schedule: Set(draft.schedule),
+            seats_min: Set(draft.seats_min),
+            seats_max: Set(draft.seats_max),
+            seats_taken: Set(0),
+            region_code: Set(draft.region),
+            city: Set(draft.city),
+            cost_minor: Set(draft.cost_minor),
+            currency: Set(draft.currency),
+            funding_options: Set(serde_json::to_value(&draft.funding).unwrap_or_default()),
+            registration_deadline: Set(draft.deadline),
+            rolling_entry: Set(draft.rolling_entry),
+            status: Set(draft.status),
+            cancellation_reason: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        Ok(run)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Writes `draft` over run `id` if its version is still `expected`.
@@ -462,48 +465,51 @@ pub async fn update(
 ) -> AppResult<course_run::Model> {
     let id = id::decode_as(&input.id, NodeType::CourseRun, "input.id")?;
     let txn = crate::db::begin_write(db).await?;
-    let current = editable(&txn, principal, id).await?;
-    if current.version != input.expected_version {
-        return Err(stale("course run", current.version));
+    let result: AppResult<_> = async {
+        let current = editable(&txn, principal, id).await?;
+        if current.version != input.expected_version {
+            return Err(stale("course run", current.version));
+        }
+        let mut p = Problems::default();
+        p.check(
+            current.status != RunStatus::Cancelled,
+            "input.id",
+            "a cancelled run cannot be changed",
+        );
+        p.check(
+            input.status != Some(RunStatus::Cancelled),
+            "input.status",
+            "cancel a run with cancelCourseRun, giving a reason",
+        );
+        let mut draft = draft_of(&current);
+        if let Some(cost) = &input.cost {
+            (draft.cost_minor, draft.currency) = money(cost, &mut p);
+        }
+        draft.start = input.start_date.map_or(draft.start, |d| d.0);
+        draft.end = input.end_date.map_or(draft.end, |d| d.0);
+        draft.hours = input.hours.unwrap_or(draft.hours);
+        draft.format = input.format.unwrap_or(draft.format);
+        draft.schedule = input.schedule.unwrap_or(draft.schedule);
+        draft.seats_min = input.seats_min.unwrap_or(draft.seats_min);
+        draft.seats_max = input.seats_max.unwrap_or(draft.seats_max);
+        draft.region = input
+            .region
+            .as_deref()
+            .map_or(draft.region, |r| r.trim().to_owned());
+        draft.city = input.city.clone().unwrap_or(draft.city);
+        draft.funding = input.funding_options.clone().unwrap_or(draft.funding);
+        draft.deadline = patch(
+            input.registration_deadline.map_value(|d| d.0),
+            draft.deadline,
+        );
+        draft.rolling_entry = input.rolling_entry.unwrap_or(draft.rolling_entry);
+        draft.status = input.status.unwrap_or(draft.status);
+        draft.validate(regions, p)?;
+        let run = write(&txn, id, input.expected_version, draft, None).await?;
+        Ok(run)
     }
-    let mut p = Problems::default();
-    p.check(
-        current.status != RunStatus::Cancelled,
-        "input.id",
-        "a cancelled run cannot be changed",
-    );
-    p.check(
-        input.status != Some(RunStatus::Cancelled),
-        "input.status",
-        "cancel a run with cancelCourseRun, giving a reason",
-    );
-    let mut draft = draft_of(&current);
-    if let Some(cost) = &input.cost {
-        (draft.cost_minor, draft.currency) = money(cost, &mut p);
-    }
-    draft.start = input.start_date.map_or(draft.start, |d| d.0);
-    draft.end = input.end_date.map_or(draft.end, |d| d.0);
-    draft.hours = input.hours.unwrap_or(draft.hours);
-    draft.format = input.format.unwrap_or(draft.format);
-    draft.schedule = input.schedule.unwrap_or(draft.schedule);
-    draft.seats_min = input.seats_min.unwrap_or(draft.seats_min);
-    draft.seats_max = input.seats_max.unwrap_or(draft.seats_max);
-    draft.region = input
-        .region
-        .as_deref()
-        .map_or(draft.region, |r| r.trim().to_owned());
-    draft.city = input.city.clone().unwrap_or(draft.city);
-    draft.funding = input.funding_options.clone().unwrap_or(draft.funding);
-    draft.deadline = patch(
-        input.registration_deadline.map_value(|d| d.0),
-        draft.deadline,
-    );
-    draft.rolling_entry = input.rolling_entry.unwrap_or(draft.rolling_entry);
-    draft.status = input.status.unwrap_or(draft.status);
-    draft.validate(regions, p)?;
-    let run = write(&txn, id, input.expected_version, draft, None).await?;
-    txn.commit().await?;
-    Ok(run)
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Cancels one of the caller's runs, recording why.
@@ -514,29 +520,32 @@ pub async fn cancel(
 ) -> AppResult<course_run::Model> {
     let id = id::decode_as(&input.id, NodeType::CourseRun, "input.id")?;
     let txn = crate::db::begin_write(db).await?;
-    let current = editable(&txn, principal, id).await?;
-    if current.version != input.expected_version {
-        return Err(stale("course run", current.version));
+    let result: AppResult<_> = async {
+        let current = editable(&txn, principal, id).await?;
+        if current.version != input.expected_version {
+            return Err(stale("course run", current.version));
+        }
+        let reason = input.reason.trim().to_owned();
+        let mut p = Problems::default();
+        p.check(
+            (3..=1000).contains(&chars(&reason)),
+            "input.reason",
+            "give a reason of 3 to 1,000 characters",
+        );
+        p.check(
+            !matches!(current.status, RunStatus::Cancelled | RunStatus::Completed),
+            "input.id",
+            format!(
+                "a run that is {} cannot be cancelled",
+                sea_orm::ActiveEnum::to_value(&current.status)
+            ),
+        );
+        p.finish()?;
+        let mut draft = draft_of(&current);
+        draft.status = RunStatus::Cancelled;
+        let run = write(&txn, id, input.expected_version, draft, Some(reason)).await?;
+        Ok(run)
     }
-    let reason = input.reason.trim().to_owned();
-    let mut p = Problems::default();
-    p.check(
-        (3..=1000).contains(&chars(&reason)),
-        "input.reason",
-        "give a reason of 3 to 1,000 characters",
-    );
-    p.check(
-        !matches!(current.status, RunStatus::Cancelled | RunStatus::Completed),
-        "input.id",
-        format!(
-            "a run that is {} cannot be cancelled",
-            sea_orm::ActiveEnum::to_value(&current.status)
-        ),
-    );
-    p.finish()?;
-    let mut draft = draft_of(&current);
-    draft.status = RunStatus::Cancelled;
-    let run = write(&txn, id, input.expected_version, draft, Some(reason)).await?;
-    txn.commit().await?;
-    Ok(run)
+    .await;
+    crate::db::finish(txn, result).await
 }

@@ -348,25 +348,28 @@ pub async fn register(
     draft.validate(catalog, crate::service::today())?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let course = Entity::insert(course::ActiveModel {
-        provider_id: Set(provider),
-        course_type: Set(draft.course_type),
-        title: Set(draft.title),
-        description: Set(draft.description),
-        language_level: Set(draft.language_level),
-        azav_measure_number: Set(draft.azav_measure_number),
-        azav_valid_until: Set(draft.azav_valid_until),
-        bildungsgutschein: Set(draft.bildungsgutschein),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
-        ..Default::default()
-    })
-    .exec_with_returning(&txn)
-    .await?;
-    write_professions(&txn, course.id, &draft.professions).await?;
-    txn.commit().await?;
-    Ok(course)
+    let result: AppResult<_> = async {
+        let course = Entity::insert(course::ActiveModel {
+            provider_id: Set(provider),
+            course_type: Set(draft.course_type),
+            title: Set(draft.title),
+            description: Set(draft.description),
+            language_level: Set(draft.language_level),
+            azav_measure_number: Set(draft.azav_measure_number),
+            azav_valid_until: Set(draft.azav_valid_until),
+            bildungsgutschein: Set(draft.bildungsgutschein),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+            ..Default::default()
+        })
+        .exec_with_returning(&txn)
+        .await?;
+        write_professions(&txn, course.id, &draft.professions).await?;
+        Ok(course)
+    }
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// Applies `input` to one of the caller's courses, if `expectedVersion` is current.
@@ -378,70 +381,73 @@ pub async fn update(
 ) -> AppResult<course::Model> {
     let id = id::decode_as(&input.id, NodeType::Course, "input.id")?;
     let txn = crate::db::begin_write(db).await?;
-    let current = editable(&txn, principal, id).await?;
-    if current.version != input.expected_version {
-        return Err(stale("course", current.version));
-    }
-    let professions = match &input.professions {
-        Some(p) => p.clone(),
-        None => professions_of(&txn, principal, catalog, &[id])
+    let result: AppResult<_> = async {
+        let current = editable(&txn, principal, id).await?;
+        if current.version != input.expected_version {
+            return Err(stale("course", current.version));
+        }
+        let professions = match &input.professions {
+            Some(p) => p.clone(),
+            None => professions_of(&txn, principal, catalog, &[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default(),
+        };
+        let mut draft = CourseDraft {
+            course_type: input.course_type.unwrap_or(current.course_type),
+            title: input.title.clone().unwrap_or(current.title.clone()),
+            description: input
+                .description
+                .clone()
+                .unwrap_or(current.description.clone()),
+            professions,
+            language_level: patch(input.language_level, current.language_level),
+            azav_measure_number: patch(
+                input.azav_measure_number.clone(),
+                current.azav_measure_number.clone(),
+            ),
+            azav_valid_until: patch(
+                input.azav_valid_until.map_value(|d| d.0),
+                current.azav_valid_until,
+            ),
+            bildungsgutschein: input.bildungsgutschein.unwrap_or(current.bildungsgutschein),
+        };
+        draft.validate(catalog, crate::service::today())?;
+        let updated = Entity::update_many()
+            .col_expr(Column::CourseType, Expr::value(draft.course_type))
+            .col_expr(Column::Title, Expr::value(draft.title))
+            .col_expr(Column::Description, Expr::value(draft.description))
+            .col_expr(Column::LanguageLevel, Expr::value(draft.language_level))
+            .col_expr(
+                Column::AzavMeasureNumber,
+                Expr::value(draft.azav_measure_number),
+            )
+            .col_expr(Column::AzavValidUntil, Expr::value(draft.azav_valid_until))
+            .col_expr(
+                Column::Bildungsgutschein,
+                Expr::value(draft.bildungsgutschein),
+            )
+            .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+            .filter(Column::Id.eq(id))
+            .filter(Column::Version.eq(input.expected_version))
+            .exec(&txn)
+            .await?;
+        // Another writer may have committed between the read and this update.
+        if updated.rows_affected != 1 {
+            return Err(stale("course", current.version));
+        }
+        if input.professions.is_some() {
+            write_professions(&txn, id, &draft.professions).await?;
+        }
+        let course = Entity::find_by_id(id)
+            .one(&txn)
             .await?
-            .remove(&id)
-            .unwrap_or_default(),
-    };
-    let mut draft = CourseDraft {
-        course_type: input.course_type.unwrap_or(current.course_type),
-        title: input.title.clone().unwrap_or(current.title.clone()),
-        description: input
-            .description
-            .clone()
-            .unwrap_or(current.description.clone()),
-        professions,
-        language_level: patch(input.language_level, current.language_level),
-        azav_measure_number: patch(
-            input.azav_measure_number.clone(),
-            current.azav_measure_number.clone(),
-        ),
-        azav_valid_until: patch(
-            input.azav_valid_until.map_value(|d| d.0),
-            current.azav_valid_until,
-        ),
-        bildungsgutschein: input.bildungsgutschein.unwrap_or(current.bildungsgutschein),
-    };
-    draft.validate(catalog, crate::service::today())?;
-    let updated = Entity::update_many()
-        .col_expr(Column::CourseType, Expr::value(draft.course_type))
-        .col_expr(Column::Title, Expr::value(draft.title))
-        .col_expr(Column::Description, Expr::value(draft.description))
-        .col_expr(Column::LanguageLevel, Expr::value(draft.language_level))
-        .col_expr(
-            Column::AzavMeasureNumber,
-            Expr::value(draft.azav_measure_number),
-        )
-        .col_expr(Column::AzavValidUntil, Expr::value(draft.azav_valid_until))
-        .col_expr(
-            Column::Bildungsgutschein,
-            Expr::value(draft.bildungsgutschein),
-        )
-        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(input.expected_version))
-        .exec(&txn)
-        .await?;
-    // Another writer may have committed between the read and this update.
-    if updated.rows_affected != 1 {
-        return Err(stale("course", current.version));
+            .ok_or_else(|| AppError::Internal("updated course vanished".into()))?;
+        Ok(course)
     }
-    if input.professions.is_some() {
-        write_professions(&txn, id, &draft.professions).await?;
-    }
-    let course = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::Internal("updated course vanished".into()))?;
-    txn.commit().await?;
-    Ok(course)
+    .await;
+    crate::db::finish(txn, result).await
 }
 
 /// The `CONFLICT` of a write based on an old version.

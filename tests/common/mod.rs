@@ -347,6 +347,9 @@ impl Drop for TestApp {
                     if let Ok(rt) = rt {
                         rt.block_on(async {
                             if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
+                                // Never wait long for a lock here: CI drops the whole database
+                                // at the end anyway, and a hung test is worse than a leftover schema.
+                                let _ = admin.execute_unprepared("SET lock_timeout = '5s'").await;
                                 let _ = admin
                                     .execute_unprepared(&format!(
                                         "DROP SCHEMA \"{schema}\" CASCADE"

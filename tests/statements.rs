@@ -75,9 +75,12 @@ async fn case_file_statements_do_not_grow_with_candidates_cases_or_events() {
         "case file statements: {:?} (statements, timeline events) for 3 and 15 candidates",
         counts
     );
-    assert!(counts[1].1 > counts[0].1, "the larger page has more events");
-    assert_eq!(
-        counts[0].0, counts[1].0,
-        "same statements for 3 and 15 candidates"
-    );
+        assert!(counts[1].1 > counts[0].1, "the larger page has more events");
+    // One statement per relation, whatever the number of rows: principal, page, count,
+    // personal, consents, cases, timeline, decision, audit insert, and the organisation
+    // loader — which two relations of the same depth share, so their keys meet in one
+    // batch or, when the two lists come back in different ticks, in two. 11 at most.
+    for (statements, _) in &counts {
+        assert!(*statements <= 11, "{statements} statements: {counts:?}");
+    }
 }

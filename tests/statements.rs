@@ -75,7 +75,7 @@ async fn case_file_statements_do_not_grow_with_candidates_cases_or_events() {
         "case file statements: {:?} (statements, timeline events) for 3 and 15 candidates",
         counts
     );
-        assert!(counts[1].1 > counts[0].1, "the larger page has more events");
+    assert!(counts[1].1 > counts[0].1, "the larger page has more events");
     // One statement per relation, whatever the number of rows: principal, page, count,
     // personal, consents, cases, timeline, decision, audit insert, and the organisation
     // loader — which two relations of the same depth share, so their keys meet in one

@@ -22,7 +22,7 @@ use crate::service::pagination::Ordering;
 use crate::service::validation::{Problems, chars};
 use crate::state::Reference;
 use chrono::Utc;
-use entity::consent::{self, ConsentPurpose};
+use entity::consent;
 use entity::organisation::{self, OrganisationKind};
 use entity::{candidate, candidate_personal, recognition_case};
 use sea_orm::ActiveValue::Set;
@@ -447,14 +447,6 @@ pub async fn revoke_consent(
     .await;
     crate::db::finish(txn, result).await
 }
-
-/// The purposes in documentation order (for demo data and tests).
-pub const PURPOSES: [ConsentPurpose; 4] = [
-    ConsentPurpose::Advice,
-    ConsentPurpose::Referral,
-    ConsentPurpose::Placement,
-    ConsentPurpose::Funding,
-];
 
 // ---------------------------------------------------------------------------------
 // Data subject rights: export (GDPR Art. 15/20) and erasure (Art. 17).

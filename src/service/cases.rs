@@ -271,6 +271,18 @@ pub async fn append_event(
     Ok(())
 }
 
+/// Steps of the file (completeness, missing documents) belong before the decision.
+fn check_undecided(p: &mut Problems, case: &recognition_case::Model) {
+    p.check(
+        UNDECIDED.contains(&case.status),
+        "input.caseId",
+        format!(
+            "a case that is {} is past this step",
+            case.status.to_value()
+        ),
+    );
+}
+
 fn clean_note(note: &Option<String>, p: &mut Problems) -> Option<String> {
     let note = note
         .as_deref()
@@ -460,23 +472,6 @@ async fn decision_outcome(
         .map(|d| d.outcome))
 }
 
-/// The statuses a case may move to next (for `RecognitionCase.allowedNextStatuses`).
-pub async fn next_statuses(
-    db: &impl ConnectionTrait,
-    case: &recognition_case::Model,
-) -> AppResult<Vec<CaseStatus>> {
-    let outcome = if case.status == CaseStatus::Decided {
-        decision::Entity::find()
-            .filter(decision::Column::CaseId.eq(case.id))
-            .one(db)
-            .await?
-            .map(|d| d.outcome)
-    } else {
-        None
-    };
-    Ok(allowed_next(case.status, outcome))
-}
-
 /// Moves a case along an allowed transition.
 pub async fn change_status(
     db: &DatabaseConnection,
@@ -537,14 +532,7 @@ pub async fn record_file_complete(
         let mut case = for_authority(&txn, principal, id, input.expected_version).await?;
         let day = input.complete_on.0;
         let mut p = Problems::default();
-        p.check(
-            UNDECIDED.contains(&case.status),
-            "input.caseId",
-            format!(
-                "a case that is {} is past this step",
-                case.status.to_value()
-            ),
-        );
+        check_undecided(&mut p, &case);
         p.check(
             day <= crate::service::today(),
             "input.completeOn",
@@ -602,14 +590,7 @@ pub async fn update_missing_documents(
             .filter(|d| !d.is_empty())
             .collect();
         let mut p = Problems::default();
-        p.check(
-            UNDECIDED.contains(&case.status),
-            "input.caseId",
-            format!(
-                "a case that is {} is past this step",
-                case.status.to_value()
-            ),
-        );
+        check_undecided(&mut p, &case);
         p.check(
             docs.len() <= 50,
             "input.missingDocuments",

@@ -66,6 +66,30 @@ impl AppError {
         }
     }
 
+    /// The same error with every input path rewritten by `rename`: a service names the
+    /// fields of its own command (`scopes`), the GraphQL layer says where they are in
+    /// the operation (`input.scopes`).
+    pub fn map_fields(self, rename: impl Fn(&str) -> String) -> Self {
+        match self {
+            AppError::BadUserInput {
+                message,
+                field,
+                problems,
+            } => AppError::BadUserInput {
+                message,
+                field: field.map(|f| rename(&f)),
+                problems: problems
+                    .into_iter()
+                    .map(|p| FieldProblem {
+                        field: rename(&p.field),
+                        message: p.message,
+                    })
+                    .collect(),
+            },
+            other => other,
+        }
+    }
+
     /// The value of `extensions.code` for this error.
     pub fn code(&self) -> &'static str {
         match self {

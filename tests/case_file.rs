@@ -787,10 +787,17 @@ async fn physicians_from_third_countries_get_the_knowledge_test_only() {
         .error_as(&w.authority, DECIDE, json!({"input": {"caseId": case, "expectedVersion": 3, "outcome": "DEFICIT", "deficitAreas": ["Innere Medizin"], "measures": ["ADAPTATION_COURSE"]}}))
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
+    // The message speaks the schema's names, never the Rust ones.
+    let message = err["message"].as_str().unwrap();
     assert!(
-        err["message"].as_str().unwrap().contains("KnowledgeTest"),
+        message.contains("KNOWLEDGE_TEST") && message.contains("THIRD_COUNTRY"),
         "{err}"
     );
+    assert!(
+        !message.contains("KnowledgeTest") && !message.contains("ThirdCountry"),
+        "{err}"
+    );
+    assert_eq!(err["extensions"]["field"], "input.measures");
     w.app
         .query_as(&w.authority, DECIDE, json!({"input": {"caseId": case, "expectedVersion": 3, "outcome": "DEFICIT", "deficitAreas": ["Innere Medizin"], "measures": ["KNOWLEDGE_TEST"]}}))
         .await;

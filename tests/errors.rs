@@ -235,6 +235,13 @@ async fn expensive_documents_are_refused_before_execution() {
             .contains("aliases"),
         "{body}"
     );
+    // The error points at the first alias over the limit, `a30`.
+    let column = format!("{{ {aliases} }}").find("a30:").unwrap() + 1;
+    assert_eq!(
+        body["errors"][0]["locations"],
+        json!([{ "line": 1, "column": column }]),
+        "{body}"
+    );
 
     let roots: String = (0..21).map(|_| "__typename ".to_owned()).collect();
     let (status, _, body) = post(

@@ -3,6 +3,7 @@
 //! `schema_builder` attaches no data, so `knotenpunkt schema` can print the contract
 //! without a database; `AppState::new` adds the pool and reference data.
 
+pub mod completion;
 pub mod extensions;
 pub mod id;
 pub mod input;
@@ -40,11 +41,11 @@ pub fn schema_builder(
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(extensions::RequestShape {
         max_aliases: limits.max_aliases,
         max_root_fields: limits.max_root_fields,
+        max_depth: limits.max_depth,
     })
 }
 
@@ -59,6 +60,15 @@ pub fn sdl() -> String {
                 .sorted_arguments()
                 .sorted_enum_items()
                 .include_specified_by(),
+        )
+        // The schema's own description, as `__schema { description }` answers it.
+        .replacen(
+            "\nschema {",
+            &format!(
+                "\n\"\"\"\n{}\n\"\"\"\nschema {{",
+                completion::SCHEMA_DESCRIPTION
+            ),
+            1,
         )
 }
 

@@ -129,6 +129,12 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
     respond(headers, response)
 }
 
+/// The body of a request that failed before execution.
+#[derive(serde::Serialize)]
+struct ErrorsOnly<'a> {
+    errors: &'a [async_graphql::ServerError],
+}
+
 /// Serialises the response with the status and media type the client negotiated.
 fn respond(headers: &HeaderMap, response: BatchResponse) -> Response {
     let modern = wants_graphql_response(headers);
@@ -145,14 +151,16 @@ fn respond(headers: &HeaderMap, response: BatchResponse) -> Response {
         StatusCode::OK
     };
     let content_type = if modern { GRAPHQL_RESPONSE } else { JSON };
-    let body = serde_json::to_value(&response).map(|mut v| {
+    // Serialised straight from the response, never through `serde_json::Value`, whose
+    // maps would sort the keys: a response keeps the order of the selection set.
+    let body = match (&response, request_failed) {
         // A request that failed before execution has no `data` entry at all (GraphQL
         // spec, "Response Format").
-        if let (true, Some(obj)) = (request_failed, v.as_object_mut()) {
-            obj.remove("data");
+        (BatchResponse::Single(r), true) => {
+            serde_json::to_string(&ErrorsOnly { errors: &r.errors })
         }
-        v.to_string()
-    });
+        _ => serde_json::to_string(&response),
+    };
     match body {
         Ok(body) => (
             status,

@@ -16,7 +16,7 @@ use crate::service::candidates::{self, consented_to, nothing, owned_by};
 use crate::service::countries;
 use crate::service::courses::stale;
 use crate::service::pagination::Ordering;
-use crate::service::validation::{Problems, chars};
+use crate::service::validation::{Problems, chars, value_name};
 use crate::state::Reference;
 use chrono::{Months, NaiveDate, Utc};
 use entity::candidate;
@@ -684,13 +684,13 @@ pub async fn record_decision(
             }
             DecisionOutcome::PartialAccess => {}
         }
-        let offered: Vec<String> = allowed.iter().map(|m| format!("{m:?}")).collect();
+        let offered: Vec<String> = allowed.iter().map(value_name).collect();
         p.check(
             measures.iter().all(|m| allowed.contains(m)),
             "input.measures",
             format!(
-                "for this case ({:?} training, {}) the measures on offer are: {}",
-                case.origin,
+                "for this case ({} training, {}) the measures on offer are: {}",
+                value_name(&case.origin),
                 case.profession_key,
                 offered.join(", ")
             ),

@@ -2,6 +2,16 @@
 
 use crate::error::{AppError, AppResult, FieldProblem};
 
+/// The name a partner knows an enum value by (`KNOWLEDGE_TEST`): the serialised name,
+/// which every shared enum keeps equal to its GraphQL name. Messages use it, never the
+/// Rust variant.
+pub fn value_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::from("?"),
+    }
+}
+
 /// Problems found in one input.
 #[derive(Debug, Default)]
 pub struct Problems(Vec<FieldProblem>);

@@ -2,6 +2,7 @@
 
 use crate::auth::Scope;
 use crate::auth::guard::RequireScope;
+use crate::error::AppError;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{
     RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
@@ -34,6 +35,17 @@ pub struct RevokePartnerClientPayload {
     pub client: PartnerClient,
 }
 
+/// Places a service's field names inside the mutation's `input`.
+fn in_input(err: AppError) -> AppError {
+    err.map_fields(|f| {
+        if f.starts_with("input.") {
+            f.to_owned()
+        } else {
+            format!("input.{f}")
+        }
+    })
+}
+
 #[derive(Default)]
 pub struct PartnerMutation;
 
@@ -46,7 +58,9 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new organisation.")] input: RegisterOrganisationInput,
     ) -> Result<RegisterOrganisationPayload> {
-        let org = organisations::register(db(ctx)?, &reference(ctx)?.regions, &input).await?;
+        let org = organisations::register(db(ctx)?, &reference(ctx)?.regions, &input)
+            .await
+            .map_err(in_input)?;
         Ok(RegisterOrganisationPayload {
             organisation: Organisation(org),
         })
@@ -74,7 +88,13 @@ impl PartnerMutation {
                 external_client_id: None,
             },
         )
-        .await?;
+        .await
+        .map_err(|e| {
+            e.map_fields(|f| match f {
+                "organisation" => "input.organisationId".to_owned(),
+                other => format!("input.{other}"),
+            })
+        })?;
         Ok(RegisterPartnerClientPayload {
             client: PartnerClient(registered.client),
             client_secret: registered.secret.unwrap_or_default(),
@@ -88,7 +108,9 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The client.")] input: RevokePartnerClientInput,
     ) -> Result<RevokePartnerClientPayload> {
-        let client = clients::revoke(db(ctx)?, &input.client_id).await?;
+        let client = clients::revoke(db(ctx)?, &input.client_id)
+            .await
+            .map_err(in_input)?;
         Ok(RevokePartnerClientPayload {
             client: PartnerClient(client),
         })

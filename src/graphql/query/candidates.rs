@@ -56,12 +56,12 @@ impl CandidateQuery {
         ))
     }
 
-    /// The candidate with this ID, if the caller may see it.
+    /// The candidate with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.
     async fn candidate(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global ID of a candidate.")] id: ID,
-    ) -> Result<Candidate> {
+    ) -> Result<Option<Candidate>> {
         let key = id::decode_as(&id, NodeType::Candidate, "id")?;
         request(ctx)?
             .loaders
@@ -69,6 +69,7 @@ impl CandidateQuery {
             .load_one(key)
             .await?
             .map(Candidate)
+            .map(Some)
             .ok_or_else(|| AppError::NotFound(format!("candidate `{}`", id.as_str())).into())
     }
 

@@ -53,12 +53,12 @@ impl CaseQuery {
         ))
     }
 
-    /// The recognition case with this ID, if the caller may see it.
+    /// The recognition case with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.
     async fn recognition_case(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global ID of a case.")] id: ID,
-    ) -> Result<RecognitionCase> {
+    ) -> Result<Option<RecognitionCase>> {
         let key = id::decode_as(&id, NodeType::RecognitionCase, "id")?;
         request(ctx)?
             .loaders
@@ -66,6 +66,7 @@ impl CaseQuery {
             .load_one(key)
             .await?
             .map(RecognitionCase)
+            .map(Some)
             .ok_or_else(|| AppError::NotFound(format!("case `{}`", id.as_str())).into())
     }
 }

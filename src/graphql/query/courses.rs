@@ -52,12 +52,12 @@ impl CourseQuery {
         ))
     }
 
-    /// The course with this ID.
+    /// The course with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.
     async fn course(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global ID of a course.")] id: ID,
-    ) -> Result<Course> {
+    ) -> Result<Option<Course>> {
         let key = id::decode_as(&id, NodeType::Course, "id")?;
         request(ctx)?
             .loaders
@@ -65,6 +65,7 @@ impl CourseQuery {
             .load_one(key)
             .await?
             .map(Course)
+            .map(Some)
             .ok_or_else(|| AppError::NotFound(format!("course `{}`", id.as_str())).into())
     }
 
@@ -106,12 +107,12 @@ impl CourseQuery {
         ))
     }
 
-    /// The course run with this ID.
+    /// The course run with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.
     async fn course_run(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global ID of a course run.")] id: ID,
-    ) -> Result<CourseRun> {
+    ) -> Result<Option<CourseRun>> {
         let key = id::decode_as(&id, NodeType::CourseRun, "id")?;
         request(ctx)?
             .loaders
@@ -119,6 +120,7 @@ impl CourseQuery {
             .load_one(key)
             .await?
             .map(CourseRun)
+            .map(Some)
             .ok_or_else(|| AppError::NotFound(format!("course run `{}`", id.as_str())).into())
     }
 }

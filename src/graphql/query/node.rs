@@ -80,15 +80,16 @@ async fn resolve(ctx: &Context<'_>, t: NodeType, key: &str) -> AppResult<Option<
 
 #[Object]
 impl NodeQuery {
-    /// The object with this global ID. An ID that is malformed is `BAD_USER_INPUT`; one that names nothing the caller may see is `NOT_FOUND`.
+    /// The object with this global ID. An ID that is malformed is `BAD_USER_INPUT`; one that names nothing the caller may see gives `null` with a `NOT_FOUND` error.
     async fn node(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global ID.")] id: ID,
-    ) -> Result<Node> {
+    ) -> Result<Option<Node>> {
         let (t, key) = id::decode(&id, "id")?;
         resolve(ctx, t, &key)
             .await?
+            .map(Some)
             .ok_or_else(|| AppError::NotFound(format!("{} `{}`", t.name(), id.as_str())).into())
     }
 

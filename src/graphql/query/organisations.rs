@@ -52,12 +52,12 @@ impl OrganisationQuery {
         ))
     }
 
-    /// The organisation with this ID.
+    /// The organisation with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.
     async fn organisation(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global ID of an organisation.")] id: ID,
-    ) -> Result<Organisation> {
+    ) -> Result<Option<Organisation>> {
         let key = id::decode_as(&id, NodeType::Organisation, "id")?;
         request(ctx)?
             .loaders
@@ -65,6 +65,7 @@ impl OrganisationQuery {
             .load_one(key)
             .await?
             .map(Organisation)
+            .map(Some)
             .ok_or_else(|| AppError::NotFound(format!("organisation `{}`", id.as_str())).into())
     }
 }

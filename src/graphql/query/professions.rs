@@ -20,16 +20,17 @@ impl ProfessionQuery {
             .collect())
     }
 
-    /// The profession with this key (`nurse`, `physician`…).
+    /// The profession with this key (`nurse`, `physician`…); `null` with a `NOT_FOUND` error when there is none.
     async fn profession(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Profession key.")] key: String,
-    ) -> Result<Profession> {
+    ) -> Result<Option<Profession>> {
         reference(ctx)?
             .professions
             .get(key.trim())
             .map(|p| Profession(p.clone()))
+            .map(Some)
             .ok_or_else(|| AppError::NotFound(format!("profession `{key}`")).into())
     }
 }

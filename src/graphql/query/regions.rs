@@ -32,16 +32,17 @@ impl RegionQuery {
             .collect())
     }
 
-    /// The region with this code (`DE-SN`, `SE-AB`, `14713`…).
+    /// The region with this code (`DE-SN`, `SE-AB`, `14713`…); `null` with a `NOT_FOUND` error when there is none.
     async fn region(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Region code.")] code: String,
-    ) -> Result<Region> {
+    ) -> Result<Option<Region>> {
         reference(ctx)?
             .regions
             .get(code.trim())
             .map(|r| Region(r.clone()))
+            .map(Some)
             .ok_or_else(|| AppError::NotFound(format!("region `{code}`")).into())
     }
 }

@@ -1,6 +1,7 @@
 //! Schema extensions: request-shape limits that async-graphql does not have built in
-//! (aliases, root fields), and stable `extensions.code`s on every error, including the
-//! ones produced by parsing and validation.
+//! (depth that lets the standard introspection query pass, aliases, root fields), and
+//! stable `extensions.code`s on every error, including the ones produced by parsing and
+//! validation.
 
 use crate::error::AppError;
 use crate::graphql::RequestData;
@@ -12,6 +13,7 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
 use async_graphql::{Pos, Response, ServerError, ServerResult, ValidationResult, Variables};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The query could not be parsed.
@@ -31,6 +33,7 @@ pub fn with_code(mut err: ServerError, code: &str) -> ServerError {
 
 /// Limits on the shape of a document and error codes for every error.
 pub struct RequestShape {
+    pub max_depth: usize,
     pub max_aliases: usize,
     pub max_root_fields: usize,
 }
@@ -38,6 +41,7 @@ pub struct RequestShape {
 impl ExtensionFactory for RequestShape {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(RequestShapeExtension {
+            max_depth: self.max_depth,
             max_aliases: self.max_aliases,
             max_root_fields: self.max_root_fields,
         })
@@ -45,8 +49,72 @@ impl ExtensionFactory for RequestShape {
 }
 
 struct RequestShapeExtension {
+    max_depth: usize,
     max_aliases: usize,
     max_root_fields: usize,
+}
+
+/// Measures how deeply a document nests fields, looking through fragments.
+///
+/// Every field is one level, except `ofType` inside introspection (`__schema`,
+/// `__type`): it unwraps a list or non-null type to the single type inside, so a chain
+/// of them nests without multiplying the response. The standard introspection query
+/// (graphql-js `getIntrospectionQuery`, sent by GraphiQL and code generators) follows
+/// nine of them and is then only six levels deep; the lists of the type system
+/// (`types`, `fields`, `args` …) still count, so introspection cannot nest them to blow
+/// up a response.
+struct DepthMeter<'a> {
+    doc: &'a ExecutableDocument,
+    /// Depth of each fragment's selection set, by (name, inside introspection); `None`
+    /// while it is being measured, so a fragment cycle (refused later by validation)
+    /// ends instead of looping.
+    fragments: HashMap<(&'a str, bool), Option<usize>>,
+}
+
+impl<'a> DepthMeter<'a> {
+    fn new(doc: &'a ExecutableDocument) -> Self {
+        DepthMeter {
+            doc,
+            fragments: HashMap::new(),
+        }
+    }
+
+    fn depth(&mut self, set: &'a SelectionSet, introspection: bool) -> usize {
+        set.items
+            .iter()
+            .map(|s| match &s.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    let inside = introspection || name == "__schema" || name == "__type";
+                    let own = usize::from(!(introspection && name == "ofType"));
+                    own + self.depth(&f.node.selection_set.node, inside)
+                }
+                Selection::InlineFragment(i) => {
+                    self.depth(&i.node.selection_set.node, introspection)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    match self.fragments.get(&(name, introspection)) {
+                        Some(Some(depth)) => *depth,
+                        Some(None) => 0,
+                        None => {
+                            let Some(fragment) =
+                                self.doc.fragments.get(&spread.node.fragment_name.node)
+                            else {
+                                return 0; // unknown fragment: validation refuses it
+                            };
+                            self.fragments.insert((name, introspection), None);
+                            let depth =
+                                self.depth(&fragment.node.selection_set.node, introspection);
+                            self.fragments.insert((name, introspection), Some(depth));
+                            depth
+                        }
+                    }
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// Counts aliased fields in a selection set, recursively (fragments are counted where
@@ -91,6 +159,21 @@ impl RequestShapeExtension {
             DocumentOperations::Single(op) => vec![op],
             DocumentOperations::Multiple(ops) => ops.values().collect(),
         };
+        for op in &operations {
+            let depth = DepthMeter::new(doc).depth(&op.node.selection_set.node, false);
+            if depth > self.max_depth {
+                return Err(with_code(
+                    ServerError::new(
+                        format!(
+                            "the query is nested {depth} levels deep; at most {} are allowed",
+                            self.max_depth
+                        ),
+                        Some(op.pos),
+                    ),
+                    VALIDATION_FAILED,
+                ));
+            }
+        }
         let aliases: usize = operations
             .iter()
             .map(|op| count_aliases(&op.node.selection_set.node))

@@ -40,9 +40,9 @@ pub fn schema_builder(
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .extension(extensions::RequestShape {
+        max_depth: limits.max_depth,
         max_aliases: limits.max_aliases,
         max_root_fields: limits.max_root_fields,
     })

@@ -1,6 +1,13 @@
 //! GraphiQL works without the internet: `GET /graphql` serves a page whose scripts and
 //! styles all come from the hub, each integrity-checked and pinned (see
-//! `src/http/graphiql/VERSIONS`).
+//! `src/http/graphiql/VERSIONS`), and a real Chromium with every request off loopback
+//! blocked runs the README's example in it.
+//!
+//! The browser test needs Node.js and Chromium (`/usr/bin/chromium`); it installs the
+//! pinned `playwright-core` from `tests/browser/package-lock.json` with `npm ci`.
+//! Without them it is skipped with a printed reason, unless
+//! `KNOTENPUNKT_REQUIRE_BROWSER_TEST` is set (as in CI), where it fails instead. It does
+//! not depend on the database, so it runs on the SQLite pass only.
 
 mod common;
 
@@ -8,7 +15,13 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine;
 use common::TestApp;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha384};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A `<script src>` or `<link href>` of the page.
 #[derive(Debug)]
@@ -202,4 +215,223 @@ async fn unknown_asset_names_are_not_found() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(headers.get("cache-control").is_none(), "{path}");
     }
+}
+
+/// The query and variables of the README's "An example".
+fn readme_example() -> (String, Value) {
+    let readme = include_str!("../README.md");
+    let section = &readme[readme.find("## An example").expect("the section")..];
+    let start = section.find("-d '").expect("a curl body") + 4;
+    let len = section[start..].find("'\n").expect("the end of the body");
+    let body: Value = serde_json::from_str(&section[start..start + len]).expect("JSON");
+    (
+        body["query"].as_str().expect("query").to_owned(),
+        body["variables"].clone(),
+    )
+}
+
+fn available(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `knotenpunkt serve --demo` in a directory of its own; stopped and removed on drop.
+struct Hub {
+    child: Child,
+    dir: PathBuf,
+    url: String,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Hub {
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("hub.log")).unwrap_or_default()
+    }
+}
+
+async fn start_hub() -> Hub {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "knotenpunkt-browser-{}-{nanos:08x}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = std::fs::File::create(dir.join("hub.log")).unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_knotenpunkt"));
+    command
+        .arg("serve")
+        .arg("--demo")
+        .args(["--listen", &addr])
+        .arg("--database-url")
+        .arg(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("hub.db").display()
+        ))
+        .arg("--signing-key-path")
+        .arg(dir.join("keys.json"))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("KNOTENPUNKT_")) {
+        command.env_remove(key);
+    }
+    let mut hub = Hub {
+        child: command.spawn().expect("start the hub"),
+        dir,
+        url: format!("http://{addr}"),
+    };
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(Some(status)) = hub.child.try_wait() {
+            panic!("the hub exited with {status}:\n{}", hub.log());
+        }
+        let ready = client.get(format!("{}/readyz", hub.url)).send().await;
+        if ready.is_ok_and(|r| r.status().is_success()) {
+            return hub;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the hub did not start within 120 s:\n{}",
+            hub.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_runs_the_readme_example_in_chromium_without_the_internet() {
+    if std::env::var_os("TEST_DATABASE_URL").is_some() {
+        println!(
+            "skipped: the browser test does not depend on the database and runs on the SQLite pass"
+        );
+        return;
+    }
+    let missing: Vec<&str> = [
+        ("Node.js", available("node") && available("npm")),
+        ("Chromium", Path::new(CHROMIUM).exists()),
+    ]
+    .into_iter()
+    .filter(|(_, present)| !present)
+    .map(|(name, _)| name)
+    .collect();
+    if !missing.is_empty() {
+        assert!(
+            std::env::var_os("KNOTENPUNKT_REQUIRE_BROWSER_TEST").is_none(),
+            "the browser test needs {missing:?} here (KNOTENPUNKT_REQUIRE_BROWSER_TEST is set)"
+        );
+        println!("skipped: {missing:?} not installed, so GraphiQL cannot be tried in a browser");
+        return;
+    }
+    let npm = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(browser_dir())
+        .output()
+        .expect("npm");
+    assert!(
+        npm.status.success(),
+        "npm ci failed: {}",
+        String::from_utf8_lossy(&npm.stderr)
+    );
+
+    let hub = start_hub().await;
+    let (query, variables) = readme_example();
+    // The same request straight to the hub, to compare with what GraphiQL shows.
+    let direct: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", hub.url))
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(direct.get("errors").is_none(), "{direct}");
+
+    // target/<profile>/knotenpunkt → target/browser/graphiql.png
+    let screenshot = Path::new(env!("CARGO_BIN_EXE_knotenpunkt"))
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("browser/graphiql.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let run = Command::new("node")
+        .arg("graphiql.mjs")
+        .current_dir(browser_dir())
+        .env("PAGE_URL", format!("{}/graphql", hub.url))
+        .env("QUERY", &query)
+        .env("VARIABLES", variables.to_string())
+        .env("SCREENSHOT", &screenshot)
+        .env("CHROMIUM", CHROMIUM)
+        .output()
+        .expect("node");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let report: Value = stdout
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no report from the browser: {stdout}\n{}",
+                String::from_utf8_lossy(&run.stderr)
+            )
+        });
+    println!("screenshot: {}", screenshot.display());
+    let context = format!(
+        "{report:#}\nscreenshot: {}\nhub log:\n{}",
+        screenshot.display(),
+        hub.log()
+    );
+
+    assert!(report["error"].is_null(), "{context}");
+    assert_eq!(
+        report["blocked"],
+        json!([]),
+        "requests left loopback: {context}"
+    );
+    assert_eq!(report["failed"], json!([]), "requests failed: {context}");
+    assert_eq!(report["consoleErrors"], json!([]), "{context}");
+    assert_eq!(report["cspViolations"], json!([]), "{context}");
+    assert_eq!(report["docsShowQuery"], true, "{context}");
+    assert_eq!(report["typedQuery"], query.as_str(), "{context}");
+    let typed: Value = serde_json::from_str(report["typedVariables"].as_str().unwrap()).unwrap();
+    assert_eq!(typed, variables, "{context}");
+
+    let shown = &report["response"];
+    assert!(
+        shown["data"]["courseRuns"]["totalCount"].is_u64(),
+        "{context}"
+    );
+    assert!(shown["data"]["courseRuns"]["edges"].is_array(), "{context}");
+    assert_eq!(
+        shown, &direct,
+        "GraphiQL shows what the hub answers: {context}"
+    );
+    assert!(screenshot.exists(), "{context}");
 }

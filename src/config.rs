@@ -269,7 +269,7 @@ impl AuthArgs {
 /// Limits that protect the hub from expensive or abusive requests.
 #[derive(Debug, Clone, Args)]
 pub struct Limits {
-    /// Maximum depth of a GraphQL selection.
+    /// Maximum depth of the data selections of an operation (introspection is bounded by the depth of the standard introspection query, 15).
     #[arg(long, env = "KNOTENPUNKT_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
     /// Maximum complexity of a query; a connection costs `first × (cost of its node)`.

@@ -12,13 +12,12 @@ use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{Batched, Scheduler};
 use crate::service::audit::AuditCollector;
 use crate::state::AppState;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -245,13 +244,7 @@ pub async fn get(
     Query(params): Query<GetParams>,
 ) -> Response {
     let Some(query) = params.query else {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Knotenpunkt")
-                .finish(),
-        )
-        .into_response();
+        return super::graphiql::page();
     };
     // GET must not change anything: refuse documents that hold a mutation.
     if let Ok(doc) = async_graphql::parser::parse_query(&query) {

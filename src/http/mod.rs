@@ -1,5 +1,6 @@
 //! The HTTP surface: GraphQL, health probes, and the middleware every request passes.
 
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod oauth;
@@ -17,8 +18,10 @@ use tower_http::trace::TraceLayer;
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let limits = state.limits.clone();
+    graphiql::prepare();
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/assets/{name}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/oauth/token", axum::routing::post(oauth::token))

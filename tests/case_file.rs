@@ -929,3 +929,58 @@ async fn demo_cases_follow_the_official_figures() {
         .await;
     assert_eq!(without_opening, 0);
 }
+
+/// Every case of a `cases` list under `filter`, page by page: (total count, cases).
+async fn all_cases(app: &TestApp, token: &str, filter: Value) -> (i64, Vec<Value>) {
+    let query = "query($f: CaseFilter, $after: String) { cases(filter: $f, first: 100, after: $after) {
+                   totalCount pageInfo { hasNextPage endCursor } nodes { id status completeOn dueAt overdue } } }";
+    let (mut after, mut found, mut total) = (Value::Null, Vec::new(), -1);
+    loop {
+        let page = app
+            .query_as(token, query, json!({"f": filter, "after": after}))
+            .await;
+        let cases = &page["cases"];
+        total = cases["totalCount"].as_i64().unwrap_or(total);
+        found.extend(cases["nodes"].as_array().unwrap().iter().cloned());
+        if cases["pageInfo"]["hasNextPage"] != true {
+            return (total, found);
+        }
+        after = cases["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn overdue_and_not_overdue_cases_partition_every_case() {
+    let app = TestApp::with_demo().await;
+    let authority = app.demo_token("authority").await;
+    let (all, every) = all_cases(&app, &authority, json!({})).await;
+    let (overdue, late) = all_cases(&app, &authority, json!({"overdue": true})).await;
+    let (on_time, rest) = all_cases(&app, &authority, json!({"overdue": false})).await;
+    assert!(all > 20, "the demo authority sees many cases: {all}");
+    assert_eq!(every.len() as i64, all);
+    assert_eq!(overdue + on_time, all, "{overdue} overdue + {on_time} not");
+    assert!(overdue > 0, "the demo holds overdue cases");
+    let ids = |cases: &[Value]| -> std::collections::BTreeSet<String> {
+        cases
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        ids(&late).is_disjoint(&ids(&rest)),
+        "no case is both overdue and not"
+    );
+    assert_eq!(
+        ids(&late).union(&ids(&rest)).cloned().collect::<Vec<_>>(),
+        ids(&every).into_iter().collect::<Vec<_>>()
+    );
+    assert!(late.iter().all(|c| c["overdue"] == true));
+    assert!(rest.iter().all(|c| c["overdue"] == false));
+    // The cases the NULL comparison lost: undecided, file not complete, so no due date yet.
+    assert!(
+        rest.iter().any(|c| c["completeOn"].is_null()
+            && c["dueAt"].is_null()
+            && ["SUBMITTED", "INCOMPLETE"].contains(&c["status"].as_str().unwrap())),
+        "undecided cases without a complete file are not overdue"
+    );
+}

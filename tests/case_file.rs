@@ -984,3 +984,80 @@ async fn overdue_and_not_overdue_cases_partition_every_case() {
         "undecided cases without a complete file are not overdue"
     );
 }
+
+#[tokio::test]
+async fn a_revoked_consent_is_invisible_to_the_organisation_it_named() {
+    let w = world().await;
+    // The employer holds a second, live consent, so it still sees the candidate.
+    let funding = w
+        .app
+        .query_as(&w.advisory, CONSENT, json!({"input": {"candidateId": w.candidate, "organisationId": w.employer_pii_org, "purpose": "FUNDING"}}))
+        .await["recordConsent"]["consent"]["id"]
+        .clone();
+    let referral = w
+        .app
+        .query_as(&w.advisory, CONSENT, json!({"input": {"candidateId": w.candidate, "organisationId": w.authority_org, "purpose": "REFERRAL"}}))
+        .await["recordConsent"]["consent"]["id"]
+        .clone();
+    let consents = w
+        .app
+        .query_as(
+            &w.advisory,
+            "query($id: ID!) { candidate(id: $id) { consents { id purpose organisation { id } } } }",
+            json!({"id": w.candidate}),
+        )
+        .await;
+    let placement = consents["candidate"]["consents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["organisation"]["id"] == w.employer_pii_org.as_str() && c["purpose"] == "PLACEMENT"
+        })
+        .unwrap()["id"]
+        .clone();
+    const NODE: &str = "query($id: ID!) { node(id: $id) { id ... on Consent { purpose live } } }";
+    const LISTS: &str = "query($cand: ID!, $ids: [ID!]!) { nodes(ids: $ids) { id } candidate(id: $cand) { consents { id } } }";
+    // Before revocation the named organisations see their consents.
+    for (token, id) in [(&w.employer_pii, &placement), (&w.authority, &referral)] {
+        let seen = w.app.query_as(token, NODE, json!({"id": id})).await;
+        assert_eq!(seen["node"]["live"], true);
+    }
+    for id in [&placement, &referral] {
+        w.app.query_as(&w.advisory, REVOKE, json!({"id": id})).await;
+    }
+
+    for (token, revoked, live) in [
+        (&w.employer_pii, &placement, json!([{"id": funding}])),
+        (&w.authority, &referral, json!([])),
+    ] {
+        let (code, _) = w.app.error_as(token, NODE, json!({"id": revoked})).await;
+        assert_eq!(code, "NOT_FOUND");
+        let lists = w
+            .app
+            .query_as(token, LISTS, json!({"cand": w.candidate, "ids": [revoked]}))
+            .await;
+        assert_eq!(lists["nodes"], json!([null]));
+        assert_eq!(
+            lists["candidate"]["consents"], live,
+            "only live consents naming the caller are listed"
+        );
+    }
+    // The owning advisory centre keeps the history.
+    for id in [&placement, &referral] {
+        let seen = w.app.query_as(&w.advisory, NODE, json!({"id": id})).await;
+        assert_eq!(seen["node"]["live"], false);
+    }
+    let all = w
+        .app
+        .query_as(
+            &w.advisory,
+            "query($id: ID!) { candidate(id: $id) { consents { live } } }",
+            json!({"id": w.candidate}),
+        )
+        .await;
+    assert_eq!(
+        all["candidate"]["consents"],
+        json!([{"live": false}, {"live": true}, {"live": true}, {"live": false}])
+    );
+}

@@ -985,6 +985,91 @@ async fn overdue_and_not_overdue_cases_partition_every_case() {
     );
 }
 
+/// The raw bytes of an SQLite test database: the main file and its write-ahead log.
+fn sqlite_bytes(database_url: &str) -> Vec<u8> {
+    let path = database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+    bytes
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn erased_personal_data_is_gone_from_the_database_files() {
+    let w = world().await;
+    let (given, family, email) = ("Xaverine", "Quellenbrink-Tsao", "xq.tsao@mail.example");
+    let created = w
+        .app
+        .query_as(
+            &w.advisory,
+            REGISTER,
+            json!({"input": {"countryOfTraining": "VN", "profession": "nurse", "region": "14713",
+                             "personal": {"givenName": given, "familyName": family, "email": email, "phone": "+49 341 5550199"}}}),
+        )
+        .await;
+    let id = created["registerCandidate"]["candidate"]["id"].clone();
+    w.app
+        .query_as(&w.advisory, CONSENT, json!({"input": {"candidateId": id, "organisationId": w.employer_pii_org, "purpose": "PLACEMENT"}}))
+        .await;
+    let code = created["registerCandidate"]["candidate"]["code"]
+        .as_str()
+        .unwrap();
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM candidate_personal WHERE family_name = '{family}' OR email = '{email}')
+              + (SELECT COUNT(*) FROM consent WHERE candidate_id = (SELECT id FROM candidate WHERE code = '{code}'))"
+    );
+    let stored = || w.app.scalar(&sql);
+    assert_eq!(stored().await, 2, "personal data and consent are stored");
+    let sqlite = !common::on_postgres();
+    if sqlite {
+        let bytes = sqlite_bytes(&w.app.database_url);
+        assert!(
+            holds(&bytes, family) && holds(&bytes, email),
+            "the test finds the values in the files before the erasure"
+        );
+    }
+
+    w.app
+        .query_as(
+            &w.advisory,
+            "mutation($id: ID!) { eraseCandidatePersonalData(input: {candidateId: $id}) { candidate { personalDataErased } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(stored().await, 0, "no row holds the erased values");
+    assert_eq!(
+        w.app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM candidate_personal WHERE given_name = '{given}'"
+            ))
+            .await,
+        0
+    );
+    if sqlite {
+        let bytes = sqlite_bytes(&w.app.database_url);
+        for value in [given, family, email, "5550199"] {
+            assert!(
+                !holds(&bytes, value),
+                "`{value}` is still in the database files"
+            );
+        }
+        assert!(
+            holds(&bytes, "Santos"),
+            "other candidates' data is untouched"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_revoked_consent_is_invisible_to_the_organisation_it_named() {
     let w = world().await;

@@ -596,7 +596,8 @@ pub async fn export(
 }
 
 /// Erases one of the caller's candidates' personal data and consents; the pseudonymous
-/// facts and cases stay for statistics. The erasure is recorded in the audit log.
+/// facts and cases stay for statistics. The erasure is recorded in the audit log, and on
+/// SQLite the write-ahead log is checkpointed so the values leave the disk too.
 pub async fn erase(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -631,5 +632,7 @@ pub async fn erase(
         Ok(cand)
     }
     .await;
-    crate::db::finish(txn, result).await
+    let cand = crate::db::finish(txn, result).await?;
+    crate::db::checkpoint_after_erasure(db).await;
+    Ok(cand)
 }

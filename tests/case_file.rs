@@ -1071,6 +1071,59 @@ async fn erased_personal_data_is_gone_from_the_database_files() {
 }
 
 #[tokio::test]
+async fn an_erasure_payload_never_shows_data_read_earlier_in_the_request() {
+    let w = world().await;
+    let consents = w
+        .app
+        .query_as(
+            &w.advisory,
+            "query($id: ID!) { candidate(id: $id) { consents { id } } }",
+            json!({"id": w.candidate}),
+        )
+        .await;
+    let consent = consents["candidate"]["consents"][0]["id"].clone();
+    let reads = || {
+        w.app
+            .scalar("SELECT COUNT(*) FROM audit_entry WHERE action = 'READ'")
+    };
+    let before = reads().await;
+    // Read the personal data, erase it, then reach the same person again through a
+    // relation: the later fields must not be served from what the request loaded before.
+    let erased = w
+        .app
+        .query_as(
+            &w.advisory,
+            r#"mutation ReadThenErase($consent: ID!, $id: ID!, $authority: ID!) {
+                 revokeConsent(input: {consentId: $consent}) { consent { candidate { personal { familyName } consents { id } } } }
+                 eraseCandidatePersonalData(input: {candidateId: $id}) { candidate { personalDataErased personal { familyName } consents { id } } }
+                 openRecognitionCase(input: {candidateId: $id, authorityId: $authority, legalBasis: "PflBG §40"}) {
+                   recognitionCase { candidate { personalDataErased personal { familyName email } consents { id } } } }
+               }"#,
+            json!({"consent": consent, "id": w.candidate, "authority": w.authority_org}),
+        )
+        .await;
+    assert_eq!(
+        erased["revokeConsent"]["consent"]["candidate"]["personal"]["familyName"], "Santos",
+        "read before the erasure"
+    );
+    assert_eq!(
+        erased["revokeConsent"]["consent"]["candidate"]["consents"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let gone = json!({"personalDataErased": true, "personal": null, "consents": []});
+    assert_eq!(erased["eraseCandidatePersonalData"]["candidate"], gone);
+    assert_eq!(
+        erased["openRecognitionCase"]["recognitionCase"]["candidate"],
+        gone
+    );
+    // The read before the erasure left the hub, so it is in the audit log.
+    assert_eq!(reads().await, before + 1);
+}
+
+#[tokio::test]
 async fn a_revoked_consent_is_invisible_to_the_organisation_it_named() {
     let w = world().await;
     // The employer holds a second, live consent, so it still sees the candidate.

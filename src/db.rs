@@ -4,8 +4,8 @@ use crate::config::DatabaseArgs;
 use crate::error::AppResult;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -13,6 +13,8 @@ use std::time::Duration;
 ///
 /// SQLite gets WAL journaling and a busy timeout so that concurrent requests wait for
 /// the single writer instead of failing; foreign keys are enforced on both databases.
+/// Every SQLite connection also zeroes what it deletes (`secure_delete`): otherwise an
+/// erased person's name stays readable in free space of the database file.
 pub async fn connect(args: &DatabaseArgs) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(args.database_url.clone());
     opts.max_connections(args.database_max_connections)
@@ -25,6 +27,7 @@ pub async fn connect(args: &DatabaseArgs) -> Result<DatabaseConnection, DbErr> {
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                .pragma("secure_delete", "ON")
         });
     Database::connect(opts).await
 }
@@ -61,6 +64,38 @@ pub async fn finish<T>(txn: DatabaseTransaction, result: AppResult<T>) -> AppRes
                 tracing::error!(error = %rollback, "rolling back a failed write");
             }
             Err(err)
+        }
+    }
+}
+
+/// After an erasure: moves SQLite's write-ahead log into the database file and empties
+/// the log. The log still holds the pages as they were before the deletion; only once
+/// they are checkpointed (over the zeroed pages `secure_delete` wrote) and the log is
+/// truncated are the erased values gone from disk. PostgreSQL keeps dead rows until
+/// `VACUUM`, which is the operator's (see the README).
+///
+/// The erasure is committed before this runs, so a checkpoint that cannot finish (a
+/// reader holding an old snapshot past the busy timeout) is logged, not reported to the
+/// caller as a failed erasure.
+pub async fn checkpoint_after_erasure(db: &DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    let statement = Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(TRUNCATE)");
+    // One row: (busy, frames in the log, frames checkpointed); busy = 1 if it gave up.
+    match db.query_one_raw(statement).await {
+        Ok(row) => {
+            let busy = row.and_then(|r| r.try_get_by_index::<i64>(0).ok());
+            if busy != Some(0) {
+                tracing::warn!(
+                    ?busy,
+                    "the write-ahead log could not be checkpointed after an erasure; \
+                     erased values stay in it until the next erasure or shutdown"
+                );
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "checkpointing the write-ahead log after an erasure");
         }
     }
 }

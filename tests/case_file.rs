@@ -936,3 +936,273 @@ async fn demo_cases_follow_the_official_figures() {
         .await;
     assert_eq!(without_opening, 0);
 }
+
+/// Every case of a `cases` list under `filter`, page by page: (total count, cases).
+async fn all_cases(app: &TestApp, token: &str, filter: Value) -> (i64, Vec<Value>) {
+    let query = "query($f: CaseFilter, $after: String) { cases(filter: $f, first: 100, after: $after) {
+                   totalCount pageInfo { hasNextPage endCursor } nodes { id status completeOn dueAt overdue } } }";
+    let (mut after, mut found, mut total) = (Value::Null, Vec::new(), -1);
+    loop {
+        let page = app
+            .query_as(token, query, json!({"f": filter, "after": after}))
+            .await;
+        let cases = &page["cases"];
+        total = cases["totalCount"].as_i64().unwrap_or(total);
+        found.extend(cases["nodes"].as_array().unwrap().iter().cloned());
+        if cases["pageInfo"]["hasNextPage"] != true {
+            return (total, found);
+        }
+        after = cases["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn overdue_and_not_overdue_cases_partition_every_case() {
+    let app = TestApp::with_demo().await;
+    let authority = app.demo_token("authority").await;
+    let (all, every) = all_cases(&app, &authority, json!({})).await;
+    let (overdue, late) = all_cases(&app, &authority, json!({"overdue": true})).await;
+    let (on_time, rest) = all_cases(&app, &authority, json!({"overdue": false})).await;
+    assert!(all > 20, "the demo authority sees many cases: {all}");
+    assert_eq!(every.len() as i64, all);
+    assert_eq!(overdue + on_time, all, "{overdue} overdue + {on_time} not");
+    assert!(overdue > 0, "the demo holds overdue cases");
+    let ids = |cases: &[Value]| -> std::collections::BTreeSet<String> {
+        cases
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        ids(&late).is_disjoint(&ids(&rest)),
+        "no case is both overdue and not"
+    );
+    assert_eq!(
+        ids(&late).union(&ids(&rest)).cloned().collect::<Vec<_>>(),
+        ids(&every).into_iter().collect::<Vec<_>>()
+    );
+    assert!(late.iter().all(|c| c["overdue"] == true));
+    assert!(rest.iter().all(|c| c["overdue"] == false));
+    // The cases the NULL comparison lost: undecided, file not complete, so no due date yet.
+    assert!(
+        rest.iter().any(|c| c["completeOn"].is_null()
+            && c["dueAt"].is_null()
+            && ["SUBMITTED", "INCOMPLETE"].contains(&c["status"].as_str().unwrap())),
+        "undecided cases without a complete file are not overdue"
+    );
+}
+
+/// The raw bytes of an SQLite test database: the main file and its write-ahead log.
+fn sqlite_bytes(database_url: &str) -> Vec<u8> {
+    let path = database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+    bytes
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn erased_personal_data_is_gone_from_the_database_files() {
+    let w = world().await;
+    let (given, family, email) = ("Xaverine", "Quellenbrink-Tsao", "xq.tsao@mail.example");
+    let created = w
+        .app
+        .query_as(
+            &w.advisory,
+            REGISTER,
+            json!({"input": {"countryOfTraining": "VN", "profession": "nurse", "region": "14713",
+                             "personal": {"givenName": given, "familyName": family, "email": email, "phone": "+49 341 5550199"}}}),
+        )
+        .await;
+    let id = created["registerCandidate"]["candidate"]["id"].clone();
+    w.app
+        .query_as(&w.advisory, CONSENT, json!({"input": {"candidateId": id, "organisationId": w.employer_pii_org, "purpose": "PLACEMENT"}}))
+        .await;
+    let code = created["registerCandidate"]["candidate"]["code"]
+        .as_str()
+        .unwrap();
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM candidate_personal WHERE family_name = '{family}' OR email = '{email}')
+              + (SELECT COUNT(*) FROM consent WHERE candidate_id = (SELECT id FROM candidate WHERE code = '{code}'))"
+    );
+    let stored = || w.app.scalar(&sql);
+    assert_eq!(stored().await, 2, "personal data and consent are stored");
+    let sqlite = !common::on_postgres();
+    if sqlite {
+        let bytes = sqlite_bytes(&w.app.database_url);
+        assert!(
+            holds(&bytes, family) && holds(&bytes, email),
+            "the test finds the values in the files before the erasure"
+        );
+    }
+
+    w.app
+        .query_as(
+            &w.advisory,
+            "mutation($id: ID!) { eraseCandidatePersonalData(input: {candidateId: $id}) { candidate { personalDataErased } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(stored().await, 0, "no row holds the erased values");
+    assert_eq!(
+        w.app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM candidate_personal WHERE given_name = '{given}'"
+            ))
+            .await,
+        0
+    );
+    if sqlite {
+        let bytes = sqlite_bytes(&w.app.database_url);
+        for value in [given, family, email, "5550199"] {
+            assert!(
+                !holds(&bytes, value),
+                "`{value}` is still in the database files"
+            );
+        }
+        assert!(
+            holds(&bytes, "Santos"),
+            "other candidates' data is untouched"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_erasure_payload_never_shows_data_read_earlier_in_the_request() {
+    let w = world().await;
+    let consents = w
+        .app
+        .query_as(
+            &w.advisory,
+            "query($id: ID!) { candidate(id: $id) { consents { id } } }",
+            json!({"id": w.candidate}),
+        )
+        .await;
+    let consent = consents["candidate"]["consents"][0]["id"].clone();
+    let reads = || {
+        w.app
+            .scalar("SELECT COUNT(*) FROM audit_entry WHERE action = 'READ'")
+    };
+    let before = reads().await;
+    // Read the personal data, erase it, then reach the same person again through a
+    // relation: the later fields must not be served from what the request loaded before.
+    let erased = w
+        .app
+        .query_as(
+            &w.advisory,
+            r#"mutation ReadThenErase($consent: ID!, $id: ID!, $authority: ID!) {
+                 revokeConsent(input: {consentId: $consent}) { consent { candidate { personal { familyName } consents { id } } } }
+                 eraseCandidatePersonalData(input: {candidateId: $id}) { candidate { personalDataErased personal { familyName } consents { id } } }
+                 openRecognitionCase(input: {candidateId: $id, authorityId: $authority, legalBasis: "PflBG §40"}) {
+                   recognitionCase { candidate { personalDataErased personal { familyName email } consents { id } } } }
+               }"#,
+            json!({"consent": consent, "id": w.candidate, "authority": w.authority_org}),
+        )
+        .await;
+    assert_eq!(
+        erased["revokeConsent"]["consent"]["candidate"]["personal"]["familyName"], "Santos",
+        "read before the erasure"
+    );
+    assert_eq!(
+        erased["revokeConsent"]["consent"]["candidate"]["consents"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let gone = json!({"personalDataErased": true, "personal": null, "consents": []});
+    assert_eq!(erased["eraseCandidatePersonalData"]["candidate"], gone);
+    assert_eq!(
+        erased["openRecognitionCase"]["recognitionCase"]["candidate"],
+        gone
+    );
+    // The read before the erasure left the hub, so it is in the audit log.
+    assert_eq!(reads().await, before + 1);
+}
+
+#[tokio::test]
+async fn a_revoked_consent_is_invisible_to_the_organisation_it_named() {
+    let w = world().await;
+    // The employer holds a second, live consent, so it still sees the candidate.
+    let funding = w
+        .app
+        .query_as(&w.advisory, CONSENT, json!({"input": {"candidateId": w.candidate, "organisationId": w.employer_pii_org, "purpose": "FUNDING"}}))
+        .await["recordConsent"]["consent"]["id"]
+        .clone();
+    let referral = w
+        .app
+        .query_as(&w.advisory, CONSENT, json!({"input": {"candidateId": w.candidate, "organisationId": w.authority_org, "purpose": "REFERRAL"}}))
+        .await["recordConsent"]["consent"]["id"]
+        .clone();
+    let consents = w
+        .app
+        .query_as(
+            &w.advisory,
+            "query($id: ID!) { candidate(id: $id) { consents { id purpose organisation { id } } } }",
+            json!({"id": w.candidate}),
+        )
+        .await;
+    let placement = consents["candidate"]["consents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["organisation"]["id"] == w.employer_pii_org.as_str() && c["purpose"] == "PLACEMENT"
+        })
+        .unwrap()["id"]
+        .clone();
+    const NODE: &str = "query($id: ID!) { node(id: $id) { id ... on Consent { purpose live } } }";
+    const LISTS: &str = "query($cand: ID!, $ids: [ID!]!) { nodes(ids: $ids) { id } candidate(id: $cand) { consents { id } } }";
+    // Before revocation the named organisations see their consents.
+    for (token, id) in [(&w.employer_pii, &placement), (&w.authority, &referral)] {
+        let seen = w.app.query_as(token, NODE, json!({"id": id})).await;
+        assert_eq!(seen["node"]["live"], true);
+    }
+    for id in [&placement, &referral] {
+        w.app.query_as(&w.advisory, REVOKE, json!({"id": id})).await;
+    }
+
+    for (token, revoked, live) in [
+        (&w.employer_pii, &placement, json!([{"id": funding}])),
+        (&w.authority, &referral, json!([])),
+    ] {
+        let (code, _) = w.app.error_as(token, NODE, json!({"id": revoked})).await;
+        assert_eq!(code, "NOT_FOUND");
+        let lists = w
+            .app
+            .query_as(token, LISTS, json!({"cand": w.candidate, "ids": [revoked]}))
+            .await;
+        assert_eq!(lists["nodes"], json!([null]));
+        assert_eq!(
+            lists["candidate"]["consents"], live,
+            "only live consents naming the caller are listed"
+        );
+    }
+    // The owning advisory centre keeps the history.
+    for id in [&placement, &referral] {
+        let seen = w.app.query_as(&w.advisory, NODE, json!({"id": id})).await;
+        assert_eq!(seen["node"]["live"], false);
+    }
+    let all = w
+        .app
+        .query_as(
+            &w.advisory,
+            "query($id: ID!) { candidate(id: $id) { consents { live } } }",
+            json!({"id": w.candidate}),
+        )
+        .await;
+    assert_eq!(
+        all["candidate"]["consents"],
+        json!([{"live": false}, {"live": true}, {"live": true}, {"live": false}])
+    );
+}

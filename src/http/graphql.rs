@@ -10,7 +10,7 @@ use crate::graphql::RequestData;
 use crate::graphql::extensions::{PARSE_FAILED, VALIDATION_FAILED};
 use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{Batched, Scheduler};
-use crate::service::audit::AuditCollector;
+use crate::service::audit::{self, AuditCollector};
 use crate::state::AppState;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request};
@@ -115,15 +115,13 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
         ),
     };
     let response = Batched::new(state.schema.execute_batch(batch), scheduler).await;
-    for audit in audits.iter().filter(|a| !a.is_empty()) {
-        if let Err(err) = audit.flush(&state.db, &principal).await {
-            tracing::error!(error = ?err, "audit log write failed; response withheld");
-            return request_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL_SERVER_ERROR",
-                "the access could not be recorded in the audit log, so no data is returned; retry later",
-            );
-        }
+    if let Err(err) = audit::flush_all(&audits, &state.db, &principal).await {
+        tracing::error!(error = ?err, "audit log write failed; response withheld");
+        return request_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            "the access could not be recorded in the audit log, so no data is returned; retry later",
+        );
     }
     respond(headers, response)
 }

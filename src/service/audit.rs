@@ -3,7 +3,7 @@
 //! response leaves the hub; if that write fails, the response carries no data.
 
 use crate::auth::{Principal, Scope};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::service::candidates::{nothing, owned_by};
 use crate::service::pagination::Ordering;
 use chrono::Utc;
@@ -11,7 +11,8 @@ use entity::audit_entry::{self, AuditAction, Column, Entity};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::atomic::{self, AtomicBool};
+use std::sync::{Arc, Mutex};
 
 /// Audit entries are listed by id (time order).
 pub const BY_ID: Ordering<Entity> = Ordering {
@@ -40,57 +41,73 @@ pub fn visible_to(principal: &Principal) -> Select<Entity> {
 }
 
 /// Personal-data reads of one request, collected while it executes.
+///
+/// It fails closed: a collector that could not note a read (its lock was poisoned by a
+/// panic elsewhere) is marked failed, and a failed collector refuses to flush, so the
+/// response is withheld rather than let personal data out unrecorded.
 #[derive(Debug, Default)]
 pub struct AuditCollector {
-    operation: Mutex<Option<String>>,
-    reads: Mutex<BTreeMap<i64, BTreeSet<String>>>,
+    reads: Mutex<Reads>,
+    failed: AtomicBool,
+}
+
+#[derive(Debug, Default)]
+struct Reads {
+    operation: Option<String>,
+    fields: BTreeMap<i64, BTreeSet<String>>,
 }
 
 impl AuditCollector {
+    /// Runs `change` on the collected reads, or marks the collector failed.
+    fn update(&self, change: impl FnOnce(&mut Reads)) {
+        match self.reads.lock() {
+            Ok(mut reads) => change(&mut reads),
+            Err(_) => self.failed.store(true, atomic::Ordering::SeqCst),
+        }
+    }
+
     /// Notes that `fields` of candidate `candidate_id`'s personal data are returned.
     pub fn record(&self, candidate_id: i64, fields: impl IntoIterator<Item = String>) {
-        if let Ok(mut reads) = self.reads.lock() {
-            reads.entry(candidate_id).or_default().extend(fields);
-        }
+        self.update(|reads| {
+            reads.fields.entry(candidate_id).or_default().extend(fields);
+        });
     }
 
     /// Names the operation being executed.
     pub fn set_operation(&self, name: Option<&str>) {
-        if let Ok(mut op) = self.operation.lock() {
-            *op = name.map(str::to_owned);
-        }
+        self.update(|reads| reads.operation = name.map(str::to_owned));
     }
 
-    fn operation(&self) -> String {
-        self.operation
-            .lock()
-            .ok()
-            .and_then(|o| o.clone())
-            .unwrap_or_else(|| ANONYMOUS_OPERATION.to_owned())
-    }
-
-    /// Whether anything was read.
-    pub fn is_empty(&self) -> bool {
-        self.reads.lock().map(|r| r.is_empty()).unwrap_or(true)
-    }
-
-    /// Writes one READ entry per candidate read; returns how many.
+    /// Writes one READ entry per candidate read; returns how many. Fails, and keeps
+    /// failing, if the collector could not note every read.
     pub async fn flush(
         &self,
         db: &impl ConnectionTrait,
         principal: &Principal,
     ) -> AppResult<usize> {
-        let reads = std::mem::take(
-            &mut *self
-                .reads
-                .lock()
-                .map_err(|_| crate::error::AppError::Internal("audit lock".into()))?,
-        );
-        if reads.is_empty() {
+        // The error of a poisoned lock holds the guard; drop it before awaiting.
+        let taken = self
+            .reads
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
+            .map_err(drop);
+        let reads = match taken {
+            Ok(reads) if !self.failed.load(atomic::Ordering::SeqCst) => reads,
+            _ => {
+                self.failed.store(true, atomic::Ordering::SeqCst);
+                return Err(AppError::Internal(
+                    "the audit collector lost track of this request's reads".into(),
+                ));
+            }
+        };
+        if reads.fields.is_empty() {
             return Ok(0);
         }
-        let operation = self.operation();
+        let operation = reads
+            .operation
+            .unwrap_or_else(|| ANONYMOUS_OPERATION.to_owned());
         let rows: Vec<audit_entry::ActiveModel> = reads
+            .fields
             .into_iter()
             .map(|(candidate_id, fields)| {
                 entry(
@@ -106,6 +123,21 @@ impl AuditCollector {
         Entity::insert_many(rows).exec(db).await?;
         Ok(n)
     }
+}
+
+/// Writes the entries of every collector of a request (one per operation of a batch);
+/// returns how many. An error means the response must be withheld. Every collector is
+/// asked, even one that looks empty: only its flush knows whether it lost reads.
+pub async fn flush_all(
+    collectors: &[Arc<AuditCollector>],
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+) -> AppResult<usize> {
+    let mut written = 0;
+    for collector in collectors {
+        written += collector.flush(db, principal).await?;
+    }
+    Ok(written)
 }
 
 fn entry(
@@ -149,4 +181,73 @@ pub async fn record(
     .exec(db)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseArgs;
+    use sea_orm::{DatabaseConnection, PaginatorTrait};
+
+    /// A migrated in-memory database (one connection, so one database) that accepts
+    /// audit entries for any candidate id.
+    async fn database() -> DatabaseConnection {
+        let db = crate::db::connect(&DatabaseArgs {
+            database_url: "sqlite::memory:".into(),
+            database_max_connections: 1,
+        })
+        .await
+        .unwrap();
+        crate::db::migrate(&db).await.unwrap();
+        db.execute_unprepared("PRAGMA foreign_keys = OFF")
+            .await
+            .unwrap();
+        db
+    }
+
+    fn poison(collector: &Arc<AuditCollector>) {
+        let c = collector.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = c.reads.lock();
+            panic!("a panic while the audit lock is held");
+        })
+        .join();
+        assert!(panicked.is_err() && collector.reads.is_poisoned());
+    }
+
+    #[tokio::test]
+    async fn a_poisoned_collector_fails_to_flush_and_writes_nothing() {
+        let db = database().await;
+        let anyone = Principal::Anonymous;
+        let healthy = AuditCollector::default();
+        healthy.record(1, ["familyName".to_owned()]);
+        assert_eq!(healthy.flush(&db, &anyone).await.unwrap(), 1);
+
+        // Poisoned after a read was noted, and before another.
+        let collector = Arc::new(AuditCollector::default());
+        collector.record(2, ["email".to_owned()]);
+        poison(&collector);
+        collector.record(3, ["phone".to_owned()]);
+        assert!(matches!(
+            collector.flush(&db, &anyone).await,
+            Err(AppError::Internal(_))
+        ));
+        assert!(
+            collector.flush(&db, &anyone).await.is_err(),
+            "a failed collector stays failed"
+        );
+
+        // Poisoned with nothing noted since: the reads before the panic are unknown, so
+        // the request's flush fails although the collector holds no entry.
+        let silent = Arc::new(AuditCollector::default());
+        poison(&silent);
+        let request = [Arc::new(AuditCollector::default()), silent];
+        assert!(flush_all(&request, &db, &anyone).await.is_err());
+
+        assert_eq!(
+            Entity::find().count(&db).await.unwrap(),
+            1,
+            "only the healthy entry"
+        );
+    }
 }

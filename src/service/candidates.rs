@@ -158,13 +158,18 @@ pub async fn personal_of(
     Ok(rows.into_iter().map(|r| (r.candidate_id, r)).collect())
 }
 
-/// Consents the caller may see: all consents of its own candidates, and the consents
-/// that name it.
+/// Consents the caller may see: all consents of its own candidates, revoked ones
+/// included (the history of the file), and the live consents that name it. A revoked
+/// consent is gone for the organisation it named, like any row it may not see.
 pub fn consents_visible_to(principal: &Principal) -> Select<consent::Entity> {
     let cond = match principal.organisation() {
         Some(org) if principal.has_scope(Scope::CandidatesRead) => Condition::any()
             .add(consent::Column::CandidateId.in_subquery(owned_by(org.id)))
-            .add(consent::Column::OrganisationId.eq(org.id)),
+            .add(
+                Condition::all()
+                    .add(consent::Column::OrganisationId.eq(org.id))
+                    .add(consent::Column::RevokedAt.is_null()),
+            ),
         _ => nothing(),
     };
     consent::Entity::find().filter(cond)
@@ -591,7 +596,8 @@ pub async fn export(
 }
 
 /// Erases one of the caller's candidates' personal data and consents; the pseudonymous
-/// facts and cases stay for statistics. The erasure is recorded in the audit log.
+/// facts and cases stay for statistics. The erasure is recorded in the audit log, and on
+/// SQLite the write-ahead log is checkpointed so the values leave the disk too.
 pub async fn erase(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -626,5 +632,7 @@ pub async fn erase(
         Ok(cand)
     }
     .await;
-    crate::db::finish(txn, result).await
+    let cand = crate::db::finish(txn, result).await?;
+    crate::db::checkpoint_after_erasure(db).await;
+    Ok(cand)
 }

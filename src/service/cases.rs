@@ -168,10 +168,19 @@ pub fn filtered(
         );
     }
     if let Some(overdue) = filter.overdue {
-        let cond = Condition::all()
-            .add(Column::Status.is_in(UNDECIDED))
-            .add(Column::DueOn.lt(today));
-        select = select.filter(if overdue { cond } else { cond.not() });
+        // Spelled out both ways rather than negated: `NOT (due_on < today)` is NULL, not
+        // true, for a case whose file is not complete yet, and such cases would vanish.
+        let cond = if overdue {
+            Condition::all()
+                .add(Column::Status.is_in(UNDECIDED))
+                .add(Column::DueOn.lt(today))
+        } else {
+            Condition::any()
+                .add(Column::Status.is_not_in(UNDECIDED))
+                .add(Column::DueOn.is_null())
+                .add(Column::DueOn.gte(today))
+        };
+        select = select.filter(cond);
     }
     Ok(select)
 }

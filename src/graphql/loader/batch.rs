@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -42,6 +42,8 @@ trait Flush: Send + Sync {
 #[derive(Default)]
 pub struct Scheduler {
     waiting: Mutex<Vec<Arc<dyn Flush>>>,
+    /// Raised by `forget_all`; a loader whose cache is from an older epoch drops it.
+    epoch: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -62,6 +64,16 @@ impl Scheduler {
     fn has_waiting(&self) -> bool {
         !lock(&self.waiting).is_empty()
     }
+
+    /// Drops what every loader of the request has cached, so that fields resolved after a
+    /// change (an erasure in an earlier root field of a mutation) load what is stored now.
+    pub fn forget_all(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
 }
 
 type Reply<V> = oneshot::Sender<AppResult<Option<V>>>;
@@ -69,8 +81,21 @@ type Reply<V> = oneshot::Sender<AppResult<Option<V>>>;
 struct State<F: BatchFn> {
     /// Values already loaded in this request (`None`: the key does not exist).
     cache: HashMap<F::Key, Option<F::Value>>,
+    /// The scheduler's epoch the cache belongs to.
+    epoch: u64,
     pending: HashMap<F::Key, Vec<Reply<F::Value>>>,
     registered: bool,
+}
+
+impl<F: BatchFn> State<F> {
+    /// Drops the cache if the scheduler's epoch moved on; returns the current epoch.
+    fn renew(&mut self, epoch: u64) -> u64 {
+        if self.epoch != epoch {
+            self.cache.clear();
+            self.epoch = epoch;
+        }
+        epoch
+    }
 }
 
 struct Inner<F: BatchFn> {
@@ -86,12 +111,14 @@ pub struct BatchLoader<F: BatchFn> {
 
 impl<F: BatchFn> BatchLoader<F> {
     pub fn new(batch: F, scheduler: Arc<Scheduler>) -> Self {
+        let epoch = scheduler.epoch();
         BatchLoader {
             inner: Arc::new(Inner {
                 batch,
                 scheduler,
                 state: Mutex::new(State {
                     cache: HashMap::new(),
+                    epoch,
                     pending: HashMap::new(),
                     registered: false,
                 }),
@@ -104,6 +131,7 @@ impl<F: BatchFn> BatchLoader<F> {
     pub async fn load_one(&self, key: F::Key) -> AppResult<Option<F::Value>> {
         let rx = {
             let mut state = lock(&self.inner.state);
+            state.renew(self.inner.scheduler.epoch());
             if let Some(value) = state.cache.get(&key) {
                 return Ok(value.clone());
             }
@@ -131,14 +159,20 @@ impl<F: BatchFn> Flush for Inner<F> {
             return;
         }
         tokio::spawn(async move {
+            let epoch = self.scheduler.epoch();
             let keys: Vec<F::Key> = pending.keys().cloned().collect();
             let result = self.batch.load(keys).await;
             let mut state = lock(&self.state);
+            // Values loaded before a `forget_all` answer the fields that asked for them,
+            // but are not cached for fields resolved after it.
+            let cacheable = state.renew(self.scheduler.epoch()) == epoch;
             for (key, replies) in pending {
                 let value = match &result {
                     Ok(values) => {
                         let v = values.get(&key).cloned();
-                        state.cache.insert(key, v.clone());
+                        if cacheable {
+                            state.cache.insert(key, v.clone());
+                        }
                         Ok(v)
                     }
                     Err(e) => Err(e.clone()),
@@ -251,5 +285,26 @@ mod tests {
         assert_eq!(first[12], Some(144));
         assert_eq!(first[13], None, "missing keys are None");
         assert_eq!(again, Some(49));
+    }
+
+    #[tokio::test]
+    async fn forget_all_makes_every_loader_load_again() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let scheduler = Arc::new(Scheduler::default());
+        let loader = BatchLoader::new(Squares(calls.clone()), scheduler.clone());
+        let work = async {
+            let first = loader.load_one(3).await?;
+            let cached = loader.load_one(3).await?;
+            scheduler.forget_all();
+            let again = loader.load_one(3).await?;
+            AppResult::Ok((first, cached, again))
+        };
+        let (first, cached, again) = Batched::new(work, scheduler.clone()).await.unwrap();
+        assert_eq!((first, cached, again), (Some(9), Some(9), Some(9)));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "loaded, cached, loaded again"
+        );
     }
 }

@@ -51,6 +51,7 @@ pub struct Loaders {
     pub case: BatchLoader<Keyed<recognition_case::Model>>,
     pub events_by_case: BatchLoader<Keyed<Vec<case_event::Model>>>,
     pub decision_by_case: BatchLoader<Keyed<decision::Model>>,
+    scheduler: Arc<Scheduler>,
 }
 
 impl Loaders {
@@ -154,7 +155,15 @@ impl Loaders {
             .boxed()),
             events_by_case: keyed!(|e, ids| cases::events_of(&e.db, &e.principal, ids).boxed()),
             decision_by_case: keyed!(|e, ids| cases::decisions_of(&e.db, &e.principal, ids).boxed()),
+            scheduler: scheduler.clone(),
         }
+    }
+
+    /// Forgets everything loaded so far in this request. Mutations that take data away
+    /// (erasure, revocation) call it, so that later fields of the same request never
+    /// show what was removed.
+    pub fn forget_all(&self) {
+        self.scheduler.forget_all();
     }
 }
 

@@ -82,8 +82,9 @@ impl CandidateMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The consent.")] input: RevokeConsentInput,
     ) -> Result<ConsentPayload> {
-        let consent =
-            candidates::revoke_consent(db(ctx)?, &request(ctx)?.principal, &input).await?;
+        let req = request(ctx)?;
+        let consent = candidates::revoke_consent(db(ctx)?, &req.principal, &input).await?;
+        req.loaders.forget_all();
         Ok(ConsentPayload {
             consent: Consent(consent),
         })
@@ -122,8 +123,10 @@ impl CandidateMutation {
             NodeType::Candidate,
             "input.candidateId",
         )?;
-        let candidate =
-            candidates::erase(db(ctx)?, &request(ctx)?.principal, id, &operation(ctx)).await?;
+        let req = request(ctx)?;
+        let candidate = candidates::erase(db(ctx)?, &req.principal, id, &operation(ctx)).await?;
+        // Earlier root fields may have loaded the person's data; the payload must not show it.
+        req.loaders.forget_all();
         Ok(CandidatePayload {
             candidate: Candidate(candidate),
         })

@@ -103,7 +103,7 @@ impl Candidate {
         Ok(cases.into_iter().map(RecognitionCase).collect())
     }
 
-    /// Consents: all of them for the advisory centre, otherwise those naming the caller.
+    /// Consents: all of them for the advisory centre, revoked ones included; for anybody else the live consents naming the caller.
     async fn consents(&self, ctx: &Context<'_>) -> Result<Vec<Consent>> {
         let consents = request(ctx)?
             .loaders

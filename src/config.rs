@@ -2,8 +2,13 @@
 //!
 //! Every flag can also be set through the environment variable shown in `--help`
 //! (`KNOTENPUNKT_…`), which is how operators configure containers.
+//!
+//! Flags shared by a command's subcommands (`--database-url` of `migrate` and `client`,
+//! `--signing-key-path` of `keys`) are `global`: they may stand on either side of the
+//! subcommand, `migrate --database-url … status` as well as `migrate status --database-url …`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -64,7 +69,8 @@ pub enum Command {
         #[arg(
             long,
             env = "KNOTENPUNKT_SIGNING_KEY_PATH",
-            default_value = "knotenpunkt-keys.json"
+            default_value = "knotenpunkt-keys.json",
+            global = true
         )]
         signing_key_path: PathBuf,
         #[command(subcommand)]
@@ -131,11 +137,15 @@ pub struct TokenArgs {
 pub enum MigrateAction {
     /// Apply all pending migrations.
     Up,
-    /// Roll back the last `n` migrations.
+    /// Roll back the last `n` migrations. Lists the tables and rows that would be dropped
+    /// and, when any hold data, drops nothing without `--yes`.
     Down {
         /// How many migrations to roll back.
         #[arg(short, long, default_value_t = 1)]
         n: u32,
+        /// Drop the listed data.
+        #[arg(long)]
+        yes: bool,
     },
     /// Show which migrations are applied.
     Status,
@@ -148,14 +158,16 @@ pub struct DatabaseArgs {
     #[arg(
         long,
         env = "KNOTENPUNKT_DATABASE_URL",
-        default_value = "sqlite://knotenpunkt.db?mode=rwc"
+        default_value = "sqlite://knotenpunkt.db?mode=rwc",
+        global = true
     )]
     pub database_url: String,
     /// Maximum number of pooled database connections.
     #[arg(
         long,
         env = "KNOTENPUNKT_DATABASE_MAX_CONNECTIONS",
-        default_value_t = 16
+        default_value_t = 16,
+        global = true
     )]
     pub database_max_connections: u32,
 }
@@ -187,12 +199,16 @@ pub struct ServeArgs {
     #[arg(long, env = "KNOTENPUNKT_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Load the demo network on start (once).
-    #[arg(long, env = "KNOTENPUNKT_DEMO")]
+    #[arg(long, env = "KNOTENPUNKT_DEMO", value_name = "BOOL", action = ArgAction::Set,
+        num_args = 0..=1, require_equals = true, default_value = "false",
+        default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub demo: bool,
     #[command(flatten)]
     pub demo_args: DemoArgs,
-    /// Do not apply pending migrations on start.
-    #[arg(long, env = "KNOTENPUNKT_NO_MIGRATE")]
+    /// Do not apply pending migrations on start; refuse to start while any are pending.
+    #[arg(long, env = "KNOTENPUNKT_NO_MIGRATE", value_name = "BOOL", action = ArgAction::Set,
+        num_args = 0..=1, require_equals = true, default_value = "false",
+        default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub no_migrate: bool,
     #[command(flatten)]
     pub limits: Limits,

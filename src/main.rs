@@ -4,14 +4,16 @@ use clap::Parser;
 use knotenpunkt::auth::Auth;
 use knotenpunkt::auth::keys::KeyStore;
 use knotenpunkt::config::{
-    Cli, ClientAction, Command, DatabaseArgs, KeysAction, LogFormat, MigrateAction, ServeArgs,
-    TokenArgs,
+    Cli, ClientAction, Command, DatabaseArgs, DemoArgs, KeysAction, LogFormat, MigrateAction,
+    ServeArgs, TokenArgs,
 };
-use knotenpunkt::demo::{self, DemoOutcome};
+use knotenpunkt::demo::{self, DemoNetwork, DemoOutcome};
+use knotenpunkt::error::AppError;
 use knotenpunkt::graphql::id::{self, NodeType};
 use knotenpunkt::service::clients;
 use knotenpunkt::{AppState, db, graphql};
-use migration::{Migrator, MigratorTrait};
+use migration::{Migrator, MigratorTrait, Removal};
+use sea_orm::DatabaseConnection;
 use std::process::ExitCode;
 use std::time::Instant;
 use tracing_subscriber::EnvFilter;
@@ -69,33 +71,124 @@ async fn run(command: Command) -> Result<(), BoxError> {
             Ok(())
         }
         Command::DemoData { db: args, demo } => {
-            let conn = db::connect(&args).await?;
-            db::migrate(&conn).await?;
-            report_demo(demo::load(&conn, &demo).await?);
+            let (conn, lock) = db::open(&args).await?;
+            let outcome = setup(&conn, true, Some(&demo)).await;
+            lock.release().await;
+            if let Some(outcome) = outcome? {
+                report_demo(&outcome, &demo);
+            }
             Ok(())
         }
     }
 }
 
-fn report_demo(outcome: DemoOutcome) {
-    match outcome {
-        DemoOutcome::Loaded(s) => tracing::info!(
-            organisations = s.organisations,
-            courses = s.courses,
-            course_runs = s.course_runs,
-            candidates = s.candidates,
-            cases = s.cases,
-            "demo network loaded"
-        ),
-        DemoOutcome::AlreadyPresent(what) => {
-            tracing::info!(%what, "demo network already present; nothing loaded")
+/// Brings the database up to date (or checks that it is, with `--no-migrate`) and loads
+/// the demo network if asked. Runs under the setup lock.
+async fn setup(
+    conn: &DatabaseConnection,
+    migrate: bool,
+    demo: Option<&DemoArgs>,
+) -> Result<Option<DemoOutcome>, BoxError> {
+    if migrate {
+        db::migrate(conn)
+            .await
+            .map_err(|e| format!("migrating the database: {e}"))?;
+    } else {
+        require_migrated(conn).await?;
+    }
+    match demo {
+        Some(args) => {
+            Ok(Some(demo::load(conn, args).await.map_err(|e| {
+                format!("loading the demo network: {}", detail(e))
+            })?))
         }
+        None => Ok(None),
     }
 }
 
+/// With `--no-migrate` the schema must already be complete: a hub on a partial schema
+/// would report ready and then fail requests.
+async fn require_migrated(conn: &DatabaseConnection) -> Result<(), BoxError> {
+    let pending = db::pending_migrations(conn)
+        .await
+        .map_err(|e| format!("reading the applied migrations: {e}"))?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    if db::applied_migrations(conn)
+        .await
+        .map_err(|e| format!("reading the applied migrations: {e}"))?
+        .is_empty()
+    {
+        let advice = "run `knotenpunkt migrate up` or start without --no-migrate";
+        return Err(format!("the database is empty (not migrated); {advice}").into());
+    }
+    Err(format!(
+        "the database lacks {} migration(s): {}; run `knotenpunkt migrate up` or start \
+         without --no-migrate",
+        pending.len(),
+        pending.join(", ")
+    )
+    .into())
+}
+
+/// An error in words for the operator: internal causes are shown here, on the console
+/// of the person who runs the command, while clients only ever see a code.
+fn detail(err: AppError) -> String {
+    match err {
+        AppError::Internal(cause) => cause,
+        other => other.to_string(),
+    }
+}
+
+fn report_demo(outcome: &DemoOutcome, asked: &DemoArgs) {
+    match outcome {
+        DemoOutcome::Loaded { network, summary } => tracing::info!(
+            %network,
+            organisations = summary.organisations,
+            clients = summary.clients,
+            courses = summary.courses,
+            course_runs = summary.course_runs,
+            candidates = summary.candidates,
+            cases = summary.cases,
+            "demo network loaded"
+        ),
+        DemoOutcome::AlreadyPresent(network) => {
+            tracing::info!(%network, "demo network already present; nothing loaded")
+        }
+    }
+    if let Some(note) = other_network_note(&outcome.network(), asked) {
+        tracing::warn!("{note}");
+    }
+}
+
+/// Says so when the database holds a demo network other than the one asked for: the
+/// options given now do not change it.
+fn other_network_note(network: &DemoNetwork, asked: &DemoArgs) -> Option<String> {
+    let mut asked_for = Vec::new();
+    if asked.seed != network.seed {
+        asked_for.push(format!("--demo-seed {}", asked.seed));
+    }
+    if asked.scale != network.scale {
+        asked_for.push(format!("--scale {}", asked.scale));
+    }
+    if let Some(anchor) = asked.anchor_date.filter(|a| *a != network.anchor) {
+        asked_for.push(format!("--demo-anchor-date {anchor}"));
+    }
+    (!asked_for.is_empty()).then(|| {
+        format!(
+            "the database already holds the demo network of {network}; {} applies only to \
+             an empty database",
+            asked_for.join(", ")
+        )
+    })
+}
+
 async fn client(args: &DatabaseArgs, action: ClientAction) -> Result<(), BoxError> {
-    let conn = db::connect(args).await?;
-    db::migrate(&conn).await?;
+    let (conn, lock) = db::open(args).await?;
+    let migrated = setup(&conn, true, None).await;
+    lock.release().await;
+    migrated?;
     match action {
         ClientAction::Add {
             organisation,
@@ -182,43 +275,101 @@ async fn token(args: TokenArgs) -> Result<(), BoxError> {
 }
 
 async fn migrate(args: &DatabaseArgs, action: MigrateAction) -> Result<(), BoxError> {
-    let conn = db::connect(args).await?;
     match action {
-        MigrateAction::Up => Migrator::up(&conn, None).await?,
-        MigrateAction::Down { n } => Migrator::down(&conn, Some(n)).await?,
         MigrateAction::Status => {
-            for m in Migrator::get_migration_with_status(&conn).await? {
+            let conn = db::connect(args).await?;
+            for m in Migrator::get_migration_with_status_read_only(&conn).await? {
                 println!("{:<8} {}", format!("{:?}", m.status()), m.name());
             }
+            Ok(())
+        }
+        MigrateAction::Up => {
+            let (conn, lock) = db::open(args).await?;
+            let result = setup(&conn, true, None).await;
+            lock.release().await;
+            result.map(|_| ())
+        }
+        MigrateAction::Down { n, yes } => {
+            let (conn, lock) = db::open(args).await?;
+            let result = roll_back(&conn, n, yes).await;
+            lock.release().await;
+            result
         }
     }
+}
+
+/// `migrate down`: lists what the rollback drops, and drops data only with `--yes`.
+async fn roll_back(conn: &DatabaseConnection, n: u32, yes: bool) -> Result<(), BoxError> {
+    let plan = db::rollback_plan(conn, n).await?;
+    if plan.is_empty() {
+        println!("no applied migrations to roll back");
+        return Ok(());
+    }
+    println!("Rolling back, last first:");
+    let mut rows = 0;
+    for step in &plan {
+        println!("  {}", step.migration);
+        for (removal, count) in &step.removes {
+            rows += count;
+            let (what, unit) = match removal {
+                Removal::Table(t) => (format!("drops table {t}"), "rows"),
+                Removal::Rows(t) => (format!("deletes all rows of {t}"), "rows"),
+                Removal::Column { table, column } => {
+                    (format!("drops column {table}.{column}"), "values")
+                }
+            };
+            println!("    {what:<48} {count:>8} {unit}");
+        }
+    }
+    if rows > 0 && !yes {
+        return Err(format!(
+            "this would drop {rows} rows of data (listed above); nothing was changed. \
+             Run `knotenpunkt migrate down -n {n} --yes` to drop them"
+        )
+        .into());
+    }
+    Migrator::down(conn, Some(n)).await?;
+    println!("rolled back {} migration(s)", plan.len());
     Ok(())
 }
 
 async fn serve(mut args: ServeArgs) -> Result<(), BoxError> {
     let started = Instant::now();
-    if args.auth.public_url.is_none() {
-        args.auth.public_url = Some(format!("http://{}", args.listen));
-    }
-    let conn = db::connect(&args.db).await?;
-    if !args.no_migrate {
-        db::migrate(&conn).await?;
-    }
-    if args.demo {
-        report_demo(demo::load(&conn, &args.demo_args).await?);
-    }
-    let auth = Auth::from_args(&args.auth)?;
-    let builtin = auth.issuer.is_some();
-    let state = AppState::new(conn, args.limits.clone(), auth).await?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    // Listen first: a port in use is reported before anything is migrated.
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => format!("address {} is already in use", args.listen),
+            _ => format!("cannot listen on {}: {e}", args.listen),
+        })?;
     let addr = listener.local_addr()?;
+    if args.auth.public_url.is_none() {
+        args.auth.public_url = Some(format!("http://{addr}"));
+    }
+    let (conn, lock) = db::open(&args.db).await?;
+    let outcome = setup(
+        &conn,
+        !args.no_migrate,
+        args.demo.then_some(&args.demo_args),
+    )
+    .await;
+    lock.release().await;
+    let outcome = outcome?;
+    if let Some(outcome) = &outcome {
+        report_demo(outcome, &args.demo_args);
+    }
+    let auth = Auth::from_args(&args.auth).map_err(|e| format!("auth: {}", detail(e)))?;
+    let builtin = auth.issuer.is_some();
+    let state = AppState::new(conn.clone(), args.limits.clone(), auth)
+        .await
+        .map_err(|e| format!("loading reference data: {}", detail(e)))?;
     tracing::info!(
         %addr,
         startup_ms = started.elapsed().as_millis() as u64,
         "Knotenpunkt is listening; GraphiQL at http://{addr}/graphql"
     );
-    if args.demo && builtin {
-        print_demo_clients(&args);
+    if let (Some(outcome), true) = (&outcome, builtin) {
+        print_demo_clients(&args, &conn, outcome).await?;
     }
     axum::serve(listener, knotenpunkt::app(state))
         .with_graceful_shutdown(shutdown_signal())
@@ -227,19 +378,33 @@ async fn serve(mut args: ServeArgs) -> Result<(), BoxError> {
     Ok(())
 }
 
-fn print_demo_clients(args: &ServeArgs) {
+/// Prints the credentials of the demo clients that work against this database: those of
+/// the network it holds (whatever `--demo-seed` says now), registered and not revoked.
+async fn print_demo_clients(
+    args: &ServeArgs,
+    conn: &DatabaseConnection,
+    outcome: &DemoOutcome,
+) -> Result<(), BoxError> {
+    let network = outcome.network();
+    let clients = demo::active_clients(conn, network.seed)
+        .await
+        .map_err(|e| format!("reading the demo clients: {}", detail(e)))?;
     let token_url = format!("{}/oauth/token", args.auth.builtin_issuer());
     println!("\nDemo clients of the built-in issuer (demo data only):\n");
+    if let Some(note) = other_network_note(&network, &args.demo_args) {
+        println!("  Note: {note}; these are its credentials.\n");
+    }
     println!("  {:<22} {:<34} scopes", "client_id", "client_secret");
-    for c in demo::demo_clients(args.demo_args.seed) {
+    for c in &clients {
         println!("  {:<22} {:<34} {}", c.client_id, c.secret, c.scopes);
     }
-    if let Some(school) = demo::demo_clients(args.demo_args.seed).first() {
+    if let Some(first) = clients.first() {
         println!(
             "\nGet a token:\n  curl -u {}:{} -d grant_type=client_credentials {token_url}\n",
-            school.client_id, school.secret
+            first.client_id, first.secret
         );
     }
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM; in-flight requests are then drained before exit.

@@ -40,6 +40,30 @@ async fn readiness_fails_when_the_database_is_gone() {
 }
 
 #[tokio::test]
+async fn readiness_fails_while_migrations_are_pending() {
+    let app = TestApp::new().await;
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    let (code, _, body) = app
+        .send(Request::get("/readyz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1 migration(s) pending"),
+        "{body}"
+    );
+    Migrator::up(&app.db, None).await.unwrap();
+    let (code, _, _) = app
+        .send(Request::get("/readyz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(code, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn demo_data_loads_once() {
     let app = TestApp::with_demo().await;
     let before = (

@@ -16,6 +16,57 @@ pub mod reference_data;
 
 pub struct Migrator;
 
+/// Something rolling back a migration removes, so that `migrate down` can say what it
+/// would drop (and how much) before it drops anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// A table with all its rows.
+    Table(&'static str),
+    /// All rows of a table that stays (reference data).
+    Rows(&'static str),
+    /// A column with its values.
+    Column {
+        table: &'static str,
+        column: &'static str,
+    },
+}
+
+/// What rolling back the migration named `name` removes (nothing for an unknown name).
+/// Each migration declares it next to its `down`.
+pub fn removed_by(name: &str) -> &'static [Removal] {
+    let declared: [(&dyn MigrationName, &'static [Removal]); 6] = [
+        (
+            &m20261122_000001_create_reference_tables::Migration,
+            m20261122_000001_create_reference_tables::REMOVES,
+        ),
+        (
+            &m20261122_000002_load_reference_data::Migration,
+            m20261122_000002_load_reference_data::REMOVES,
+        ),
+        (
+            &m20261122_000003_create_partner_directory::Migration,
+            m20261122_000003_create_partner_directory::REMOVES,
+        ),
+        (
+            &m20261122_000004_create_hub_meta::Migration,
+            m20261122_000004_create_hub_meta::REMOVES,
+        ),
+        (
+            &m20261122_000005_create_partner_client::Migration,
+            m20261122_000005_create_partner_client::REMOVES,
+        ),
+        (
+            &m20261122_000006_create_case_file::Migration,
+            m20261122_000006_create_case_file::REMOVES,
+        ),
+    ];
+    declared
+        .iter()
+        .find(|(m, _)| m.name() == name)
+        .map(|(_, removes)| *removes)
+        .unwrap_or(&[])
+}
+
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -27,5 +78,21 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_partner_client::Migration),
             Box::new(m20261122_000006_create_case_file::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_declares_what_its_rollback_removes() {
+        for m in Migrator::migrations() {
+            assert!(
+                !removed_by(m.name()).is_empty(),
+                "{} does not declare what `down` removes",
+                m.name()
+            );
+        }
     }
 }

@@ -1,6 +1,10 @@
 //! Tables for reference data: regions and professions.
 
+use crate::Removal;
 use sea_orm_migration::{prelude::*, schema::*};
+
+/// Rolling back drops the reference tables.
+pub(crate) const REMOVES: &[Removal] = &[Removal::Table("profession"), Removal::Table("region")];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -1,7 +1,11 @@
 //! Loads regions and professions from `migration/data/*.csv`.
 
+use crate::Removal;
 use crate::reference_data::{PROFESSIONS_CSV, REGIONS_CSV, field, optional, parse};
 use sea_orm_migration::prelude::*;
+
+/// Rolling back deletes every profession and region; the tables stay.
+pub(crate) const REMOVES: &[Removal] = &[Removal::Rows("profession"), Removal::Rows("region")];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

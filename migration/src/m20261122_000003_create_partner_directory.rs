@@ -4,7 +4,17 @@
 //! Every list the API offers is read through an index whose leading columns are the
 //! filter and whose trailing columns are the keyset sort (`… , id`).
 
+use crate::Removal;
 use sea_orm_migration::{prelude::*, schema::*};
+
+/// Rolling back drops the directory and the catalogue (and so the demo network's
+/// organisations, courses and runs).
+pub(crate) const REMOVES: &[Removal] = &[
+    Removal::Table("course_run"),
+    Removal::Table("course_profession"),
+    Removal::Table("course"),
+    Removal::Table("organisation"),
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

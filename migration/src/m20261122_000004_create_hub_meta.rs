@@ -1,6 +1,11 @@
 //! `hub_meta`: key/value facts about the database (for example which demo data it holds).
 
+use crate::Removal;
 use sea_orm_migration::{prelude::*, schema::*};
+
+/// Rolling back drops the facts about the database, among them the record of the demo
+/// network.
+pub(crate) const REMOVES: &[Removal] = &[Removal::Table("hub_meta")];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -1,7 +1,18 @@
 //! Partner clients of the built-in OAuth2 issuer (and client → organisation mappings
 //! for an external IdP), and the cancellation reason of course runs.
 
+use crate::Removal;
 use sea_orm_migration::{prelude::*, schema::*};
+
+/// Rolling back drops every registered client (the demo clients too) and the
+/// cancellation reasons of course runs.
+pub(crate) const REMOVES: &[Removal] = &[
+    Removal::Column {
+        table: "course_run",
+        column: "cancellation_reason",
+    },
+    Removal::Table("partner_client"),
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

@@ -2,7 +2,20 @@
 //! consents, recognition cases with their timeline and decision, and the audit log of
 //! personal-data access.
 
+use crate::Removal;
 use sea_orm_migration::{prelude::*, schema::*};
+
+/// Rolling back drops the case file: candidates, their personal data and consents,
+/// recognition cases with decisions and timelines, and the audit log.
+pub(crate) const REMOVES: &[Removal] = &[
+    Removal::Table("audit_entry"),
+    Removal::Table("case_event"),
+    Removal::Table("decision"),
+    Removal::Table("recognition_case"),
+    Removal::Table("consent"),
+    Removal::Table("candidate_personal"),
+    Removal::Table("candidate"),
+];
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

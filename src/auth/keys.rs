@@ -160,17 +160,36 @@ fn write_file(path: &Path, file: &KeyFile) -> AppResult<()> {
     std::fs::rename(&tmp, path).map_err(key_error)
 }
 
+/// Creates the key file unless it exists; false when another process created it first.
+/// Two hubs started at the same moment must end up with the same key file, not each
+/// overwrite the other's: the file is written under a name of its own and then linked
+/// into place, which fails if the name is already taken.
+fn create_file(path: &Path, file: &KeyFile) -> AppResult<bool> {
+    let mut own = path.as_os_str().to_owned();
+    own.push(format!(".{}.new", std::process::id()));
+    let own = PathBuf::from(own);
+    write_file(&own, file)?;
+    let linked = std::fs::hard_link(&own, path);
+    let _ = std::fs::remove_file(&own);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(key_error(format!("{}: {e}", path.display()))),
+    }
+}
+
 impl KeyStore {
     /// Opens the key file at `path`, creating it with a fresh key if it does not exist.
     pub fn open(path: impl Into<PathBuf>) -> AppResult<KeyStore> {
         let path = path.into();
-        if !path.exists() {
-            write_file(
+        if !path.exists()
+            && create_file(
                 &path,
                 &KeyFile {
                     keys: vec![generate()?],
                 },
-            )?;
+            )?
+        {
             tracing::info!(path = %path.display(), "generated a signing key for the built-in issuer");
         }
         let store = KeyStore {

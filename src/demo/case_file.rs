@@ -20,8 +20,20 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{DatabaseTransaction, EntityTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
+
+/// The code prefix of demo candidates: how a loaded case file is recognised.
+const CODE_PREFIX: &str = "KP-DEMO";
+
+/// Whether the demo case file is present (any candidate with a demo code).
+pub(super) async fn present(db: &DatabaseConnection) -> AppResult<bool> {
+    Ok(candidate::Entity::find()
+        .filter(candidate::Column::Code.starts_with(CODE_PREFIX))
+        .one(db)
+        .await?
+        .is_some())
+}
 
 /// Candidates per network and scale unit: Sachsen, Mecklenburg-Vorpommern, Hessen, Stockholm.
 const PER_NETWORK: [usize; 4] = [60, 24, 80, 36];
@@ -285,7 +297,7 @@ pub(super) async fn insert(
             let region = orgs[advisory].region;
             let created = at(anchor - Duration::days(rng.random_range(30..460)), 9);
             // Codes are unique by construction: a serial number in the demo's own range.
-            let code = format!("KP-DEMO{serial:04}");
+            let code = format!("{CODE_PREFIX}{serial:04}");
             let cand = candidate::Entity::insert(candidate::ActiveModel {
                 code: Set(code),
                 country_of_training: Set(country.to_owned()),

@@ -21,7 +21,10 @@ use names::{CourseTemplate, NETWORKS};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveEnum, ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{
+    ActiveEnum, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use std::collections::HashMap;
 
 /// Demo clients: one per kind of partner (acting for the first demo organisation of
@@ -84,22 +87,78 @@ pub fn demo_clients(seed: u64) -> Vec<DemoClient> {
         .collect()
 }
 
-/// The `hub_meta` key recording that demo data is present.
+/// The `hub_meta` key recording that the demo directory is present, and the settings
+/// it was generated with.
 pub const META_KEY: &str = "demo_data";
+
+/// The generator settings of a demo network: the same settings give the same rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoNetwork {
+    pub seed: u64,
+    pub scale: u32,
+    pub anchor: NaiveDate,
+}
+
+impl DemoNetwork {
+    /// The value stored under [`META_KEY`].
+    fn marker(&self) -> String {
+        format!(
+            "seed={} scale={} anchor={}",
+            self.seed, self.scale, self.anchor
+        )
+    }
+
+    /// Reads a value written by `marker`.
+    fn parse(value: &str) -> Option<DemoNetwork> {
+        let field = |name: &str| {
+            value
+                .split_whitespace()
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        };
+        Some(DemoNetwork {
+            seed: field("seed")?.parse().ok()?,
+            scale: field("scale")?.parse().ok()?,
+            anchor: field("anchor")?.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for DemoNetwork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "seed {}, scale {}, anchored {}",
+            self.seed, self.scale, self.anchor
+        )
+    }
+}
 
 /// What `load` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DemoOutcome {
-    /// Rows were inserted.
-    Loaded(DemoSummary),
-    /// Demo data was already present (the recorded description is returned).
-    AlreadyPresent(String),
+    /// Rows were inserted: the whole network, or the parts that were missing.
+    Loaded {
+        network: DemoNetwork,
+        summary: DemoSummary,
+    },
+    /// The whole network was already present; nothing was inserted.
+    AlreadyPresent(DemoNetwork),
 }
 
-/// How many rows the demo network has.
+impl DemoOutcome {
+    /// The network the database holds now.
+    pub fn network(&self) -> DemoNetwork {
+        match self {
+            DemoOutcome::Loaded { network, .. } | DemoOutcome::AlreadyPresent(network) => *network,
+        }
+    }
+}
+
+/// How many rows `load` inserted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoSummary {
     pub organisations: usize,
+    pub clients: usize,
     pub courses: usize,
     pub course_runs: usize,
     pub candidates: usize,
@@ -448,15 +507,43 @@ fn run_seed(
     }
 }
 
-/// Inserts the demo network unless `hub_meta` records that it is present. Everything
-/// is written in one transaction: a failure leaves no partial network behind.
+/// Inserts the demo network, or the parts of it that are missing, in one transaction:
+/// a failure leaves no partial part behind.
+///
+/// The network has three parts, each in the tables of one migration: the partner
+/// directory and catalogue (organisations, courses, runs), the demo clients
+/// (`partner_client`) and the case file (candidates, consents, cases). The `hub_meta`
+/// row [`META_KEY`] records the directory and the generator settings; it cannot outlive
+/// the directory, whose migration comes before its own. The clients and the case file
+/// are recognised by their own rows (the `demo-…` client ids, the `KP-DEMO…` candidate
+/// codes), so after their migrations are rolled back and applied again, `load` inserts
+/// them again, generated from the recorded settings to match the directory.
 pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOutcome> {
-    if let Some(meta) = hub_meta::Entity::find_by_id(META_KEY).one(db).await? {
-        return Ok(DemoOutcome::AlreadyPresent(meta.value));
+    let recorded = recorded_network(db).await?;
+    let network = match recorded {
+        Some(network) => network,
+        None => {
+            let organisations = organisation::Entity::find().count(db).await?;
+            if organisations > 0 {
+                return Err(AppError::Conflict(format!(
+                    "the partner directory holds {organisations} organisations but no record of \
+                     demo data (hub_meta `{META_KEY}`); the demo network is loaded only into an \
+                     empty directory"
+                )));
+            }
+            DemoNetwork {
+                seed: args.seed,
+                scale: args.scale,
+                anchor: args.anchor_date.unwrap_or_else(|| Utc::now().date_naive()),
+            }
+        }
+    };
+    let generated = generate(network.seed, network.scale, network.anchor);
+    let clients = missing_clients(db, &generated, network.seed).await?;
+    let case_file_present = case_file::present(db).await?;
+    if recorded.is_some() && clients.is_empty() && case_file_present {
+        return Ok(DemoOutcome::AlreadyPresent(network));
     }
-    let anchor = args.anchor_date.unwrap_or_else(|| Utc::now().date_naive());
-    let generated = generate(args.seed, args.scale, anchor);
-    let clients = demo_clients(args.seed);
     let secrets: Vec<String> = clients.iter().map(|c| c.secret.clone()).collect();
     // Hashing is deliberately slow; keep it off the async runtime.
     let hashes = tokio::task::spawn_blocking(move || {
@@ -470,71 +557,28 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let result: AppResult<_> = async {
-        // Claim the marker first: a concurrent loader fails on its primary key instead of
-        // inserting a second network.
-        hub_meta::Entity::insert(hub_meta::ActiveModel {
-            key: Set(META_KEY.to_owned()),
-            value: Set(format!(
-                "seed={} scale={} anchor={anchor}",
-                args.seed, args.scale
-            )),
-            updated_at: Set(now),
-        })
-        .exec(&txn)
-        .await?;
-
-        let mut org_ids: HashMap<String, i64> = HashMap::new();
-        for (n, chunk) in generated.organisations.chunks(200).enumerate() {
-            let rows = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, o)| organisation::ActiveModel {
-                    kind: Set(o.kind),
-                    employer_type: Set(o.employer_type),
-                    name: Set(o.name.clone()),
-                    search_text: Set(search_text(&o.name, o.city)),
-                    region_code: Set(o.region.to_owned()),
-                    city: Set(o.city.to_owned()),
-                    street: Set(Some(o.street.clone())),
-                    postal_code: Set(Some(o.postal_code.to_owned())),
-                    email: Set(Some(email_for(&o.name, o.swedish))),
-                    phone: Set(Some(if o.swedish {
-                        "+46 8 123 45 67".to_owned()
-                    } else {
-                        "+49 341 123456".to_owned()
-                    })),
-                    website: Set(Some(format!("https://{}", domain_for(&o.name, o.swedish)))),
-                    provider_number: Set(matches!(
-                        o.kind,
-                        OrganisationKind::Provider | OrganisationKind::School
-                    )
-                    .then(|| format!("{:06}", 100_000 + n * 200 + i))),
-                    azav_valid_until: Set((o.kind == OrganisationKind::Provider && !o.swedish)
-                        .then(|| anchor + Duration::days(900))),
-                    created_at: Set(now),
+        let mut summary = DemoSummary::default();
+        let ids = match recorded {
+            None => {
+                // Claim the marker first: a concurrent loader fails on its primary key
+                // instead of inserting a second network.
+                hub_meta::Entity::insert(hub_meta::ActiveModel {
+                    key: Set(META_KEY.to_owned()),
+                    value: Set(network.marker()),
                     updated_at: Set(now),
-                    version: Set(1),
-                    ..Default::default()
-                });
-            for m in organisation::Entity::insert_many(rows)
-                .exec_with_returning(&txn)
-                .await?
-            {
-                org_ids.insert(m.name, m.id);
+                })
+                .exec(&txn)
+                .await?;
+                insert_directory(&txn, &generated, network.anchor, now, &mut summary).await?
             }
-        }
-        let org_id = |i: usize| -> AppResult<i64> {
-            org_ids
-                .get(&generated.organisations[i].name)
-                .copied()
-                .ok_or_else(|| AppError::Internal("demo organisation was not inserted".into()))
+            Some(_) => directory_ids(&txn, &generated).await?,
         };
 
         let mut client_rows = Vec::new();
         for (client, hash) in clients.iter().zip(hashes) {
             let organisation = match client.kind {
                 Some(kind) => match generated.organisations.iter().position(|o| o.kind == kind) {
-                    Some(i) => Some(org_id(i)?),
+                    Some(i) => Some(ids[i]),
                     None => continue,
                 },
                 None => None,
@@ -550,106 +594,256 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
                 ..Default::default()
             });
         }
-        partner_client::Entity::insert_many(client_rows)
-            .exec(&txn)
-            .await?;
-
-        let mut summary = DemoSummary {
-            organisations: generated.organisations.len(),
-            ..Default::default()
-        };
-        for chunk in generated.courses.chunks(200) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for c in chunk {
-                rows.push(course::ActiveModel {
-                    provider_id: Set(org_id(c.provider)?),
-                    course_type: Set(parse_enum(c.template.course_type)),
-                    title: Set(c.template.title.to_owned()),
-                    description: Set(c.template.description.to_owned()),
-                    language_level: Set(c.template.language_level.map(parse_enum::<LanguageLevel>)),
-                    azav_measure_number: Set(c.azav.as_ref().map(|a| a.0.clone())),
-                    azav_valid_until: Set(c.azav.as_ref().map(|a| a.1)),
-                    bildungsgutschein: Set(c.bildungsgutschein),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    version: Set(1),
-                    ..Default::default()
-                });
-            }
-            let inserted = course::Entity::insert_many(rows)
-                .exec_with_returning(&txn)
-                .await?;
-            let ids: HashMap<(i64, String), i64> = inserted
-                .into_iter()
-                .map(|m| ((m.provider_id, m.title), m.id))
-                .collect();
-            let mut links = Vec::new();
-            let mut runs = Vec::new();
-            for c in chunk {
-                let id = ids
-                    .get(&(org_id(c.provider)?, c.template.title.to_owned()))
-                    .copied()
-                    .ok_or_else(|| AppError::Internal("demo course was not inserted".into()))?;
-                links.extend(c.template.professions.iter().map(|p| {
-                    course_profession::ActiveModel {
-                        course_id: Set(id),
-                        profession_key: Set((*p).to_owned()),
-                    }
-                }));
-                let org = &generated.organisations[c.provider];
-                runs.extend(c.runs.iter().map(|r| course_run::ActiveModel {
-                    course_id: Set(id),
-                    start_date: Set(r.start),
-                    end_date: Set(r.end),
-                    hours: Set(r.hours),
-                    format: Set(r.format),
-                    schedule: Set(r.schedule),
-                    seats_min: Set(r.seats_min),
-                    seats_max: Set(r.seats_max),
-                    seats_taken: Set(r.seats_taken),
-                    region_code: Set(org.region.to_owned()),
-                    city: Set(org.city.to_owned()),
-                    cost_minor: Set(r.cost_minor),
-                    currency: Set(if org.swedish { "SEK" } else { "EUR" }.to_owned()),
-                    funding_options: Set(serde_json::to_value(&r.funding).unwrap_or_default()),
-                    registration_deadline: Set(r.deadline),
-                    rolling_entry: Set(r.rolling_entry),
-                    status: Set(r.status),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    version: Set(1),
-                    ..Default::default()
-                }));
-            }
-            summary.courses += chunk.len();
-            summary.course_runs += runs.len();
-            course_profession::Entity::insert_many(links)
+        summary.clients = client_rows.len();
+        if !client_rows.is_empty() {
+            partner_client::Entity::insert_many(client_rows)
                 .exec(&txn)
                 .await?;
-            for runs in runs.chunks(500) {
-                course_run::Entity::insert_many(runs.to_vec())
-                    .exec(&txn)
-                    .await?;
-            }
         }
-        let ids: Vec<i64> = (0..generated.organisations.len())
-            .map(org_id)
-            .collect::<AppResult<_>>()?;
-        let (candidates, cases) = case_file::insert(
-            &txn,
-            &mut ChaCha8Rng::seed_from_u64(args.seed ^ 0xca5e),
-            &generated.organisations,
-            &ids,
-            args.scale,
-            anchor,
-        )
-        .await?;
-        summary.candidates = candidates;
-        summary.cases = cases;
-        Ok(DemoOutcome::Loaded(summary))
+
+        if !case_file_present {
+            let (candidates, cases) = case_file::insert(
+                &txn,
+                &mut ChaCha8Rng::seed_from_u64(network.seed ^ 0xca5e),
+                &generated.organisations,
+                &ids,
+                network.scale,
+                network.anchor,
+            )
+            .await?;
+            summary.candidates = candidates;
+            summary.cases = cases;
+        }
+        Ok(DemoOutcome::Loaded { network, summary })
     }
     .await;
     crate::db::finish(txn, result).await
+}
+
+/// The settings of the demo network recorded in `hub_meta`, if one was loaded.
+pub async fn recorded_network(db: &DatabaseConnection) -> AppResult<Option<DemoNetwork>> {
+    match hub_meta::Entity::find_by_id(META_KEY).one(db).await? {
+        None => Ok(None),
+        Some(meta) => DemoNetwork::parse(&meta.value).map(Some).ok_or_else(|| {
+            AppError::Internal(format!(
+                "hub_meta `{META_KEY}` holds `{}`, not demo settings",
+                meta.value
+            ))
+        }),
+    }
+}
+
+/// The demo clients of `seed` that are not registered (only those whose organisation
+/// kind the generated network has).
+async fn missing_clients(
+    db: &DatabaseConnection,
+    generated: &Generated,
+    seed: u64,
+) -> AppResult<Vec<DemoClient>> {
+    let wanted: Vec<DemoClient> = demo_clients(seed)
+        .into_iter()
+        .filter(|c| {
+            c.kind
+                .is_none_or(|k| generated.organisations.iter().any(|o| o.kind == k))
+        })
+        .collect();
+    let registered: std::collections::HashSet<String> = partner_client::Entity::find()
+        .select_only()
+        .column(partner_client::Column::ClientId)
+        .filter(partner_client::Column::ClientId.is_in(wanted.iter().map(|c| c.client_id.clone())))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(wanted
+        .into_iter()
+        .filter(|c| !registered.contains(&c.client_id))
+        .collect())
+}
+
+/// The demo clients of `seed` that are registered and not revoked: the credentials that
+/// work against this database.
+pub async fn active_clients(db: &DatabaseConnection, seed: u64) -> AppResult<Vec<DemoClient>> {
+    let clients = demo_clients(seed);
+    let active: std::collections::HashSet<String> = partner_client::Entity::find()
+        .select_only()
+        .column(partner_client::Column::ClientId)
+        .filter(partner_client::Column::ClientId.is_in(clients.iter().map(|c| c.client_id.clone())))
+        .filter(partner_client::Column::RevokedAt.is_null())
+        .filter(partner_client::Column::SecretHash.is_not_null())
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(clients
+        .into_iter()
+        .filter(|c| active.contains(&c.client_id))
+        .collect())
+}
+
+/// The ids of the generated organisations in a directory loaded earlier, found by their
+/// names (unique within a generated network).
+async fn directory_ids(txn: &DatabaseTransaction, generated: &Generated) -> AppResult<Vec<i64>> {
+    let by_name: HashMap<String, i64> = organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Name)
+        .column(organisation::Column::Id)
+        .into_tuple::<(String, i64)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    generated
+        .organisations
+        .iter()
+        .map(|o| {
+            by_name.get(&o.name).copied().ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "the demo organisation `{}` is no longer in the directory; the missing parts \
+                     of the demo network cannot be loaded again",
+                    o.name
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Inserts the directory and catalogue part; returns the organisations' ids in the
+/// order of `generated.organisations`.
+async fn insert_directory(
+    txn: &DatabaseTransaction,
+    generated: &Generated,
+    anchor: NaiveDate,
+    now: chrono::DateTime<Utc>,
+    summary: &mut DemoSummary,
+) -> AppResult<Vec<i64>> {
+    let mut org_ids: HashMap<String, i64> = HashMap::new();
+    for (n, chunk) in generated.organisations.chunks(200).enumerate() {
+        let rows = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, o)| organisation::ActiveModel {
+                kind: Set(o.kind),
+                employer_type: Set(o.employer_type),
+                name: Set(o.name.clone()),
+                search_text: Set(search_text(&o.name, o.city)),
+                region_code: Set(o.region.to_owned()),
+                city: Set(o.city.to_owned()),
+                street: Set(Some(o.street.clone())),
+                postal_code: Set(Some(o.postal_code.to_owned())),
+                email: Set(Some(email_for(&o.name, o.swedish))),
+                phone: Set(Some(if o.swedish {
+                    "+46 8 123 45 67".to_owned()
+                } else {
+                    "+49 341 123456".to_owned()
+                })),
+                website: Set(Some(format!("https://{}", domain_for(&o.name, o.swedish)))),
+                provider_number: Set(matches!(
+                    o.kind,
+                    OrganisationKind::Provider | OrganisationKind::School
+                )
+                .then(|| format!("{:06}", 100_000 + n * 200 + i))),
+                azav_valid_until: Set((o.kind == OrganisationKind::Provider && !o.swedish)
+                    .then(|| anchor + Duration::days(900))),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+                ..Default::default()
+            });
+        for m in organisation::Entity::insert_many(rows)
+            .exec_with_returning(txn)
+            .await?
+        {
+            org_ids.insert(m.name, m.id);
+        }
+    }
+    let org_id = |i: usize| -> AppResult<i64> {
+        org_ids
+            .get(&generated.organisations[i].name)
+            .copied()
+            .ok_or_else(|| AppError::Internal("demo organisation was not inserted".into()))
+    };
+    summary.organisations = generated.organisations.len();
+    for chunk in generated.courses.chunks(200) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for c in chunk {
+            rows.push(course::ActiveModel {
+                provider_id: Set(org_id(c.provider)?),
+                course_type: Set(parse_enum(c.template.course_type)),
+                title: Set(c.template.title.to_owned()),
+                description: Set(c.template.description.to_owned()),
+                language_level: Set(c.template.language_level.map(parse_enum::<LanguageLevel>)),
+                azav_measure_number: Set(c.azav.as_ref().map(|a| a.0.clone())),
+                azav_valid_until: Set(c.azav.as_ref().map(|a| a.1)),
+                bildungsgutschein: Set(c.bildungsgutschein),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+                ..Default::default()
+            });
+        }
+        let inserted = course::Entity::insert_many(rows)
+            .exec_with_returning(txn)
+            .await?;
+        let ids: HashMap<(i64, String), i64> = inserted
+            .into_iter()
+            .map(|m| ((m.provider_id, m.title), m.id))
+            .collect();
+        let mut links = Vec::new();
+        let mut runs = Vec::new();
+        for c in chunk {
+            let id = ids
+                .get(&(org_id(c.provider)?, c.template.title.to_owned()))
+                .copied()
+                .ok_or_else(|| AppError::Internal("demo course was not inserted".into()))?;
+            links.extend(
+                c.template
+                    .professions
+                    .iter()
+                    .map(|p| course_profession::ActiveModel {
+                        course_id: Set(id),
+                        profession_key: Set((*p).to_owned()),
+                    }),
+            );
+            let org = &generated.organisations[c.provider];
+            runs.extend(c.runs.iter().map(|r| course_run::ActiveModel {
+                course_id: Set(id),
+                start_date: Set(r.start),
+                end_date: Set(r.end),
+                hours: Set(r.hours),
+                format: Set(r.format),
+                schedule: Set(r.schedule),
+                seats_min: Set(r.seats_min),
+                seats_max: Set(r.seats_max),
+                seats_taken: Set(r.seats_taken),
+                region_code: Set(org.region.to_owned()),
+                city: Set(org.city.to_owned()),
+                cost_minor: Set(r.cost_minor),
+                currency: Set(if org.swedish { "SEK" } else { "EUR" }.to_owned()),
+                funding_options: Set(serde_json::to_value(&r.funding).unwrap_or_default()),
+                registration_deadline: Set(r.deadline),
+                rolling_entry: Set(r.rolling_entry),
+                status: Set(r.status),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+                ..Default::default()
+            }));
+        }
+        summary.courses += chunk.len();
+        summary.course_runs += runs.len();
+        course_profession::Entity::insert_many(links)
+            .exec(txn)
+            .await?;
+        for runs in runs.chunks(500) {
+            course_run::Entity::insert_many(runs.to_vec())
+                .exec(txn)
+                .await?;
+        }
+    }
+    (0..generated.organisations.len()).map(org_id).collect()
 }
 
 /// A plausible domain for a generated organisation.

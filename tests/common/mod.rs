@@ -25,6 +25,29 @@ enum Store {
     Postgres { admin_url: String, schema: String },
 }
 
+/// A fresh, empty database (an SQLite file, or a PostgreSQL schema when
+/// `TEST_DATABASE_URL` is set), removed when dropped.
+pub struct TestDatabase {
+    /// The URL the hub (in-process or a started binary) connects with.
+    pub url: String,
+    store: Store,
+}
+
+impl TestDatabase {
+    pub async fn new() -> TestDatabase {
+        let (url, store) = fresh_database().await;
+        TestDatabase { url, store }
+    }
+
+    /// The SQLite file, when the tests run on SQLite.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        match &self.store {
+            Store::Sqlite(path) => Some(path),
+            Store::Postgres { .. } => None,
+        }
+    }
+}
+
 pub struct TestApp {
     pub router: Router,
     pub db: DatabaseConnection,
@@ -32,7 +55,7 @@ pub struct TestApp {
     pub database_url: String,
     pub auth_args: AuthArgs,
     statements: Arc<AtomicUsize>,
-    store: Store,
+    database: TestDatabase,
 }
 
 /// The public URL (and so issuer and audience) of the hub under test.
@@ -122,7 +145,8 @@ impl TestApp {
         limits: Limits,
         auth_args: AuthArgs,
     ) -> TestApp {
-        let (database_url, store) = fresh_database().await;
+        let database = TestDatabase::new().await;
+        let database_url = database.url.clone();
         let args = DatabaseArgs {
             database_url: database_url.clone(),
             database_max_connections: 8,
@@ -154,7 +178,7 @@ impl TestApp {
             database_url,
             auth_args,
             statements,
-            store,
+            database,
         }
     }
 
@@ -328,9 +352,14 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.auth_args.signing_key_path);
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
         match &self.store {
             Store::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
+                for suffix in ["", "-wal", "-shm", ".lock"] {
                     let mut p = path.clone().into_os_string();
                     p.push(suffix);
                     let _ = std::fs::remove_file(p);

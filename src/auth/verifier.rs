@@ -128,6 +128,15 @@ struct Claims {
     rest: Map<String, Value>,
 }
 
+/// Members of an introspection answer beyond RFC 7662's own.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+struct OtherClaims {
+    #[serde(flatten)]
+    claims: Map<String, Value>,
+}
+
+impl oauth2::ExtraTokenFields for OtherClaims {}
+
 /// An organisation claim as text (a global ID string, or a number).
 fn claim_text(v: &Value) -> Option<String> {
     match v {
@@ -250,10 +259,23 @@ impl Verifier {
         i: &Introspection,
         token: &str,
     ) -> Result<(VerifiedToken, Duration), TokenError> {
-        use oauth2::basic::BasicClient;
-        use oauth2::{
-            AccessToken, ClientId, ClientSecret, IntrospectionUrl, TokenIntrospectionResponse,
+        use oauth2::basic::{
+            BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenResponse, BasicTokenType,
         };
+        use oauth2::{
+            AccessToken, ClientId, ClientSecret, EndpointNotSet, IntrospectionUrl,
+            StandardRevocableToken, StandardTokenIntrospectionResponse, TokenIntrospectionResponse,
+        };
+        // `BasicClient`, but keeping the answer's non-standard members (the
+        // organisation claim).
+        type IntrospectingClient = oauth2::Client<
+            BasicErrorResponse,
+            BasicTokenResponse,
+            StandardTokenIntrospectionResponse<OtherClaims, BasicTokenType>,
+            StandardRevocableToken,
+            BasicRevocationErrorResponse,
+            EndpointNotSet,
+        >;
 
         let KeySource::Remote(remote) = &self.keys else {
             return Err(refuse("introspection needs an external IdP"));
@@ -262,7 +284,7 @@ impl Verifier {
         let endpoint = metadata
             .introspection_endpoint
             .ok_or_else(|| refuse("the IdP offers no introspection endpoint"))?;
-        let client = BasicClient::new(ClientId::new(i.client_id.clone()))
+        let client = IntrospectingClient::new(ClientId::new(i.client_id.clone()))
             .set_client_secret(ClientSecret::new(i.client_secret.clone()))
             .set_introspection_url(
                 IntrospectionUrl::new(endpoint).map_err(|e| refuse(e.to_string()))?,
@@ -303,7 +325,12 @@ impl Verifier {
             subject: response.sub().unwrap_or(&client_id).to_owned(),
             client_id,
             scopes: ScopeSet::parse_lenient(&scopes),
-            organisation: None,
+            // Checked against the organisations by `resolve`, as a JWT's claim is.
+            organisation: response
+                .extra_fields()
+                .claims
+                .get(&self.organisation_claim)
+                .and_then(claim_text),
         };
         // An introspection answer is kept briefly (never beyond the token's expiry), so
         // a revocation at the IdP takes effect within 30 s.

@@ -66,7 +66,8 @@ pub struct Introspection {
 /// Tokens already verified, by SHA-256 of the token, until they expire. A client reuses
 /// its token for many requests; checking the signature once saves the expensive part of
 /// every later request (see `cargo bench`). Revocation is unaffected: the client's
-/// registration is looked up on every request.
+/// registration is looked up on every request. A token verified with an external IdP's
+/// keys is kept no longer than those keys are fresh, so a withdrawn key stops verifying.
 #[derive(Default)]
 pub struct TokenCache {
     entries: Mutex<HashMap<[u8; 32], (VerifiedToken, Instant)>>,
@@ -90,6 +91,9 @@ impl TokenCache {
     }
 
     fn put(&self, token: &str, verified: &VerifiedToken, ttl: Duration) {
+        if ttl.is_zero() {
+            return;
+        }
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= Self::CAPACITY {
                 entries.clear();
@@ -238,7 +242,10 @@ impl Verifier {
         if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECS as i64) {
             return Err(refuse("the token is not valid yet"));
         }
-        let ttl = until(claims.exp);
+        let mut ttl = until(claims.exp);
+        if let KeySource::Remote(remote) = &self.keys {
+            ttl = ttl.min(remote.fresh_for());
+        }
         let verified = VerifiedToken {
             client_id: claims
                 .client_id
@@ -280,7 +287,10 @@ impl Verifier {
         let KeySource::Remote(remote) = &self.keys else {
             return Err(refuse("introspection needs an external IdP"));
         };
-        let metadata = remote.metadata().await.map_err(refuse)?;
+        let metadata = remote.metadata().await.map_err(|e| {
+            tracing::warn!(error = %e, "cannot introspect without the IdP's metadata");
+            refuse("the token could not be introspected")
+        })?;
         let endpoint = metadata
             .introspection_endpoint
             .ok_or_else(|| refuse("the IdP offers no introspection endpoint"))?;

@@ -1,13 +1,15 @@
 //! An external IdP that changes its keys or goes down, played by a small axum server on
 //! loopback that the test controls: the JWKS is used for its `max-age` and then fetched
-//! again (so a withdrawn key stops verifying), and an IdP that is down is asked at most
-//! once per cooldown.
+//! again (so a withdrawn key stops verifying), an IdP that is down is asked at most once
+//! per cooldown, `/readyz` says why the hub is not ready until discovery succeeds, and
+//! the real binary starts without the IdP and says so in its log.
 
 mod common;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use common::{PUBLIC_URL, TestApp};
 use knotenpunkt::auth::ScopeSet;
@@ -162,6 +164,13 @@ async fn viewer(app: &TestApp, token: &str) -> (StatusCode, Value) {
     (status, outcome)
 }
 
+async fn readyz(app: &TestApp) -> (StatusCode, Value) {
+    let (status, _, body) = app
+        .send(Request::get("/readyz").body(Body::empty()).unwrap())
+        .await;
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
 /// The IdP publishes keys A and B, then withdraws A: tokens signed with A verify until
 /// the key set's `fresh` time is over, then stop; B's go on.
 async fn withdrawn_key_stops_verifying(
@@ -248,6 +257,158 @@ async fn an_idp_that_is_down_is_asked_at_most_once_per_cooldown() {
         let (status, _) = viewer(&app, &token).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
+    let (status, _) = readyz(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(idp.hits(DISCOVERY), 1, "one discovery attempt per cooldown");
     assert_eq!(idp.hits("/jwks"), 0);
+}
+
+#[tokio::test]
+async fn readiness_waits_for_the_external_idp() {
+    // A port nobody listens on, until the IdP starts there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let app = hub(&issuer, |args| args.jwks_refetch_cooldown_secs = 1).await;
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["status"], "not ready");
+    let reasons = body["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{body}");
+    let reason = reasons[0].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!("external IdP {issuer} unreachable: ")),
+        "{reason}"
+    );
+    assert!(reason.to_lowercase().contains("refused"), "{reason}");
+
+    let key = IdpKey::new();
+    let idp = FakeIdp::serve(
+        tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap(),
+        vec![key.jwk()],
+    );
+    // Within the cooldown the probe repeats the last answer without asking the IdP.
+    let (status, again) = readyz(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(again, body);
+    assert_eq!(idp.hits(DISCOVERY), 0);
+
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"status": "ready"}));
+    assert_eq!(idp.hits(DISCOVERY), 1);
+    let token = key.token(&issuer, "app");
+    assert_eq!(viewer(&app, &token).await, (StatusCode::OK, json!("app")));
+
+    // Once discovered, an IdP outage leaves the hub ready (the keys in hand still
+    // verify); the database check stays.
+    idp.set(|s| s.up = false);
+    assert_eq!(readyz(&app).await.0, StatusCode::OK);
+    app.db.clone().close().await.ok();
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["reasons"], json!(["database unreachable"]));
+}
+
+/// The hub process; killed when dropped.
+struct Hub {
+    child: std::process::Child,
+    files: Vec<PathBuf>,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_hub_starts_without_its_idp_and_says_why_it_is_not_ready() {
+    use std::io::{BufRead, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let tag = format!("{}-{}", std::process::id(), rand::random::<u64>());
+    let db = std::env::temp_dir().join(format!("knotenpunkt-start-{tag}.db"));
+    let keys = std::env::temp_dir().join(format!("knotenpunkt-start-keys-{tag}.json"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_knotenpunkt"))
+        .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
+        .arg("--database-url")
+        .arg(format!("sqlite://{}?mode=rwc", db.display()))
+        .arg("--signing-key-path")
+        .arg(&keys)
+        .args(["--oauth-issuer", &issuer, "--oauth-audience", PUBLIC_URL])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the hub");
+    let stderr = child.stderr.take().unwrap();
+    let _hub = Hub {
+        child,
+        files: vec![db.clone(), keys],
+    };
+    // Log lines until the hub listens; the rest is drained so the hub never blocks.
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    let mut logged = Vec::new();
+    let addr = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the hub did not listen within 60 s");
+        logged.push(line.clone());
+        if let Some(addr) = line["fields"]["addr"].as_str() {
+            break addr.to_owned();
+        }
+    };
+    let error = logged
+        .iter()
+        .find(|l| l["level"] == "ERROR")
+        .unwrap_or_else(|| panic!("no error logged: {logged:?}"));
+    let message = error["fields"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("external IdP {issuer} unreachable: ")),
+        "{message}"
+    );
+    assert!(message.contains("/readyz"), "{message}");
+
+    let response = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "not ready");
+    assert!(
+        body["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("external IdP {issuer} unreachable")),
+        "{body}"
+    );
+    let live = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(live.status().as_u16(), 200);
+    for suffix in ["-wal", "-shm"] {
+        let mut p = db.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
 }

@@ -4,6 +4,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// `GET /healthz`: the process is up and serving.
@@ -11,16 +12,45 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the database answers; 503 otherwise, so a load balancer stops routing here.
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
-            )
-        }
+/// The answer of `/readyz`.
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    /// `ready` or `not ready`.
+    status: &'static str,
+    /// Why not, one line per failed check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<String>,
+}
+
+/// `GET /readyz`: the database answers and, in external IdP mode, the IdP has been
+/// discovered (a probe retries a failed discovery, at most once per JWKS cooldown); 503
+/// otherwise, so a load balancer routes no requests here that could not be served.
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let mut reasons = Vec::new();
+    if let Err(err) = state.db.ping().await {
+        tracing::warn!(error = %err, "readiness check failed");
+        reasons.push("database unreachable".to_owned());
+    }
+    if let Some(remote) = state.auth.remote_jwks()
+        && let Err(err) = remote.metadata().await
+    {
+        reasons.push(format!("external IdP {err}"));
+    }
+    if reasons.is_empty() {
+        (
+            StatusCode::OK,
+            Json(Readiness {
+                status: "ready",
+                reasons,
+            }),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Readiness {
+                status: "not ready",
+                reasons,
+            }),
+        )
     }
 }

@@ -1,8 +1,8 @@
 //! An external IdP that changes its keys or goes down, played by a small axum server on
-//! loopback that the test controls: the JWKS is used for its `max-age` and then fetched
-//! again (so a withdrawn key stops verifying), an IdP that is down is asked at most once
-//! per cooldown, `/readyz` says why the hub is not ready until discovery succeeds, and
-//! the real binary starts without the IdP and says so in its log.
+//! loopback that the test controls: the JWKS is used for its `max-age` (at most a day)
+//! and then fetched again, so a withdrawn key stops verifying; an IdP that is down is
+//! asked at most once per cooldown; `/readyz` says why the hub is not ready until
+//! discovery succeeds; and the real binary starts without the IdP and says so in its log.
 
 mod common;
 
@@ -243,6 +243,19 @@ async fn without_cache_control_the_jwks_is_kept_for_the_configured_max_age() {
         Duration::from_secs(2),
     )
     .await;
+}
+
+#[tokio::test]
+async fn an_absurd_max_age_is_bounded() {
+    let key = IdpKey::new();
+    let idp = FakeIdp::start(vec![key.jwk()]).await;
+    idp.set(|s| s.cache_control = Some("max-age=18446744073709551615"));
+    let app = hub(&idp.issuer, |_| {}).await;
+    let token = key.token(&idp.issuer, "app");
+    for _ in 0..2 {
+        assert_eq!(viewer(&app, &token).await, (StatusCode::OK, json!("app")));
+    }
+    assert_eq!(idp.hits("/jwks"), 1);
 }
 
 #[tokio::test]

@@ -122,6 +122,9 @@ fn parse_set(set: &JwkSet) -> HashMap<String, KeyEntry> {
         .collect()
 }
 
+/// The longest time a JWKS answer is used without asking again.
+const MAX_AGE_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// What went wrong with a request to the IdP: reqwest's own message names only the URL,
 /// the cause (refused, timed out, unknown host) is at the end of its source chain.
 fn transport_error(e: &reqwest::Error) -> String {
@@ -328,8 +331,11 @@ impl RemoteJwks {
         if !resp.status().is_success() {
             return Err(format!("{uri}: HTTP {}", resp.status()));
         }
-        // Never fresher than the cooldown allows asking again.
-        let fresh_for = max_age(resp.headers(), self.default_max_age).max(self.cooldown);
+        // Stale no sooner than the cooldown allows asking again, and no later than a day:
+        // a withdrawn key must not verify for as long as any header may claim.
+        let fresh_for = max_age(resp.headers(), self.default_max_age)
+            .max(self.cooldown)
+            .min(MAX_AGE_LIMIT);
         let set: JwkSet = resp.json().await.map_err(|e| format!("{uri}: {e}"))?;
         let parsed = parse_set(&set);
         tracing::info!(

@@ -285,7 +285,7 @@ async fn readiness_waits_for_the_external_idp() {
         .unwrap()
         .port();
     let issuer = format!("http://127.0.0.1:{port}");
-    let app = hub(&issuer, |args| args.jwks_refetch_cooldown_secs = 1).await;
+    let app = hub(&issuer, |args| args.jwks_refetch_cooldown_secs = 2).await;
     let (status, body) = readyz(&app).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["status"], "not ready");
@@ -311,7 +311,7 @@ async fn readiness_waits_for_the_external_idp() {
     assert_eq!(again, body);
     assert_eq!(idp.hits(DISCOVERY), 0);
 
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(2200)).await;
     let (status, body) = readyz(&app).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!({"status": "ready"}));

@@ -34,6 +34,8 @@ pub enum LogFormat {
     Json,
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the hub: migrate the database, optionally load demo data, serve GraphQL.
@@ -245,13 +247,16 @@ pub struct AuthArgs {
         default_value = "organisation"
     )]
     pub organisation_claim: String,
-    /// Minimum seconds between two JWKS fetches caused by tokens with an unknown key id.
+    /// Minimum seconds between two attempts to reach the external IdP (discovery or JWKS), e.g. for tokens with an unknown key id.
     #[arg(
         long,
         env = "KNOTENPUNKT_JWKS_REFETCH_COOLDOWN_SECS",
         default_value_t = 30
     )]
     pub jwks_refetch_cooldown_secs: u64,
+    /// Seconds the external IdP's JWKS is used before it is fetched again, unless its response says otherwise (`Cache-Control: max-age`).
+    #[arg(long, env = "KNOTENPUNKT_JWKS_MAX_AGE_SECS", default_value_t = 600)]
+    pub jwks_max_age_secs: u64,
     /// The hub's own client id at the external IdP, to introspect opaque tokens (RFC 7662).
     #[arg(
         long,

@@ -359,6 +359,17 @@ async fn serve(mut args: ServeArgs) -> Result<(), BoxError> {
         report_demo(outcome, &args.demo_args);
     }
     let auth = Auth::from_args(&args.auth).map_err(|e| format!("auth: {}", detail(e)))?;
+    if let Some(remote) = auth.remote_jwks()
+        && let Err(err) = remote.metadata().await
+    {
+        // Not fatal: the IdP may come up after the hub. Until it is discovered, tokens
+        // cannot be verified and `/readyz` says why.
+        tracing::error!(
+            issuer = remote.issuer(),
+            "external IdP {err}; serving anyway, /readyz answers 503 until discovery succeeds (retried at most every {} s)",
+            args.auth.jwks_refetch_cooldown_secs
+        );
+    }
     let builtin = auth.issuer.is_some();
     let state = AppState::new(conn.clone(), args.limits.clone(), auth)
         .await

@@ -110,6 +110,45 @@ async fn metadata_and_jwks_describe_the_issuer() {
     assert!(keys[0].get("d").is_none(), "no private part is published");
 }
 
+/// GET `path` through the router: status and raw body.
+async fn get(app: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
+    let (status, _, body) = app
+        .send(Request::get(path).body(Body::empty()).unwrap())
+        .await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn openid_discovery_finds_the_same_metadata() {
+    let app = TestApp::new().await;
+    let (status, rfc8414) = get(&app, "/.well-known/oauth-authorization-server").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, oidc) = get(&app, "/.well-known/openid-configuration").await;
+    assert_eq!(status, StatusCode::OK);
+    let rfc8414: Value = serde_json::from_slice(&rfc8414).unwrap();
+    let oidc: Value = serde_json::from_slice(&oidc).unwrap();
+    assert_eq!(oidc, rfc8414);
+    assert_eq!(oidc["issuer"], PUBLIC_URL);
+
+    // With an external IdP the hub issues nothing, so neither path describes an issuer.
+    let external = TestApp::build_with(
+        None,
+        knotenpunkt::config::Limits::default(),
+        TestApp::external_idp_args("http://127.0.0.1:9"),
+    )
+    .await;
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        assert_eq!(
+            get(&external, path).await.0,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_client_gets_an_rfc9068_token_and_the_viewer_says_who_it_is() {
     let app = TestApp::with_demo().await;

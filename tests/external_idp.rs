@@ -1,8 +1,8 @@
 //! A real external IdP: the `oidc-provider` npm package (a certified OpenID provider) on
 //! loopback issues client-credentials tokens for the hub's audience; the hub verifies
-//! them through discovery and JWKS, introspects opaque ones, maps clients without an
-//! organisation claim through its registry, and fetches the JWKS again after the IdP
-//! rotates its key.
+//! them through discovery and JWKS, introspects opaque ones (keeping the organisation
+//! claim of the introspection answer), maps clients without an organisation claim
+//! through its registry, and fetches the JWKS again after the IdP rotates its key.
 //!
 //! Needs Node.js; the test installs the pinned packages from `tests/idp/package-lock.json`
 //! with `npm ci`. Without Node it is skipped with a printed reason, unless
@@ -287,5 +287,80 @@ async fn tokens_of_a_real_openid_provider_work_and_key_rotation_is_followed() {
         remote.fetch_count() <= 3,
         "at most one fetch per cooldown: {}",
         remote.fetch_count()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opaque_tokens_keep_the_organisation_claim_of_the_introspection_answer() {
+    if !node_available() {
+        assert!(
+            std::env::var_os("KNOTENPUNKT_REQUIRE_IDP_TEST").is_none(),
+            "Node.js is required here"
+        );
+        println!("skipped: Node.js is not installed, so the external IdP cannot run");
+        return;
+    }
+    install().as_ref().expect("IdP packages");
+    let port = free_port();
+    let auth = AuthArgs {
+        oauth_audience: Some(AUDIENCE.into()),
+        oauth_client_id: Some("knotenpunkt-hub".into()),
+        oauth_client_secret: Some("hub-secret-hub-secret-hub-secret-hub".into()),
+        ..TestApp::external_idp_args(&format!("http://127.0.0.1:{port}"))
+    };
+    let app = TestApp::build_with(Some(DemoArgs::default()), Limits::default(), auth).await;
+    let orgs = app
+        .query(
+            r#"{ organisations(filter: {kind: PROVIDER}, first: 1) { nodes { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let provider = orgs["organisations"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let unknown = knotenpunkt::graphql::id::encode(
+        knotenpunkt::graphql::id::NodeType::Organisation,
+        9_999_999,
+    )
+    .0;
+    let secret = "s3cret-s3cret-s3cret-s3cret-s3cret";
+    // None of these clients is registered in the hub: only the claim names the partner.
+    let idp = start_idp(
+        port,
+        &json!([
+            {"client_id": "opaque-provider", "client_secret": secret, "opaque": true, "organisation": provider, "scope": "courses:write"},
+            {"client_id": "opaque-nowhere", "client_secret": secret, "opaque": true, "organisation": unknown, "scope": "courses:write"},
+            {"client_id": "jwt-nowhere", "client_secret": secret, "organisation": unknown, "scope": "courses:write"},
+            {"client_id": "knotenpunkt-hub", "client_secret": "hub-secret-hub-secret-hub-secret-hub", "scope": "stats:read"},
+        ]),
+    );
+
+    let opaque = idp_token(&idp, "opaque-provider", secret).await;
+    assert_eq!(opaque.split('.').count(), 1, "opaque: {opaque}");
+    let viewer = app.query_as(&opaque, VIEWER, json!({})).await;
+    assert_eq!(viewer["viewer"]["client"], "opaque-provider");
+    assert_eq!(viewer["viewer"]["organisation"]["id"], provider.as_str());
+    assert_eq!(viewer["viewer"]["organisation"]["kind"], "PROVIDER");
+    // The organisation acts through the token: it registers a course as its own.
+    let created = app.query_as(&opaque, REGISTER, json!({})).await;
+    assert_eq!(
+        created["registerCourse"]["course"]["provider"]["id"],
+        provider.as_str()
+    );
+
+    // A claim naming no organisation is refused alike for opaque tokens and JWTs.
+    let opaque = idp_token(&idp, "opaque-nowhere", secret).await;
+    assert_eq!(opaque.split('.').count(), 1, "opaque: {opaque}");
+    let jwt = idp_token(&idp, "jwt-nowhere", secret).await;
+    assert_eq!(jwt.split('.').count(), 3, "JWT: {jwt}");
+    let (opaque_status, opaque_body) = app.graphql_as(&opaque, VIEWER, json!({})).await;
+    let (jwt_status, jwt_body) = app.graphql_as(&jwt, VIEWER, json!({})).await;
+    assert_eq!(opaque_status.as_u16(), 401, "{opaque_body}");
+    assert_eq!(jwt_status.as_u16(), 401, "{jwt_body}");
+    assert_eq!(opaque_body["errors"], jwt_body["errors"]);
+    assert_eq!(
+        opaque_body["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
     );
 }

@@ -36,7 +36,8 @@ async fn readiness_fails_when_the_database_is_gone() {
         .await;
     assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["status"], "not ready");
+    assert_eq!(body["reasons"], serde_json::json!(["database unreachable"]));
 }
 
 #[tokio::test]
@@ -48,9 +49,9 @@ async fn readiness_fails_while_migrations_are_pending() {
         .await;
     assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["status"], "not ready");
     assert!(
-        body["reason"]
+        body["reasons"][0]
             .as_str()
             .unwrap_or_default()
             .contains("1 migration(s) pending"),

@@ -1,6 +1,8 @@
-//! Keys of an external IdP: discovered from its metadata, cached, and fetched again when
-//! a token names a key the cache does not know — at most once per cooldown, so a flood
-//! of forged `kid`s cannot turn the hub into a load generator against the IdP.
+//! Keys of an external IdP: discovered from its metadata, cached for the JWKS answer's
+//! `max-age` (so a key the IdP withdrew stops verifying), and fetched again when a token
+//! names a key the cache does not know. Discovery and JWKS fetches, failed or not, are
+//! tried at most once per cooldown each, so a flood of forged `kid`s or an IdP that is
+//! down cannot turn the hub into a load generator against the IdP.
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey};
@@ -28,9 +30,37 @@ pub struct IdpMetadata {
     pub token_endpoint: Option<String>,
 }
 
+/// The keys of the last JWKS answer and how long they may be used without asking again.
+#[derive(Default)]
+struct KeySet {
+    keys: HashMap<String, KeyEntry>,
+    /// After this the set is stale: the next verification fetches it again.
+    fresh_until: Option<Instant>,
+}
+
+impl KeySet {
+    fn is_fresh(&self) -> bool {
+        self.fresh_until.is_some_and(|t| Instant::now() < t)
+    }
+
+    fn get(&self, kid: Option<&str>) -> Option<KeyEntry> {
+        match kid {
+            Some(kid) => self.keys.get(kid).cloned(),
+            // A token without `kid` is acceptable only while the IdP has one key.
+            None if self.keys.len() == 1 => self.keys.values().next().cloned(),
+            None => None,
+        }
+    }
+}
+
 struct FetchState {
     metadata: Option<IdpMetadata>,
-    last_fetch: Option<Instant>,
+    /// When discovery was last tried, whether it worked or not.
+    last_discovery: Option<Instant>,
+    /// When the JWKS was last asked for (including tries that failed in discovery).
+    last_jwks_fetch: Option<Instant>,
+    /// Why the last discovery failed, until one succeeds.
+    discovery_error: Option<String>,
 }
 
 /// The JWKS of an external issuer.
@@ -38,7 +68,9 @@ pub struct RemoteJwks {
     http: reqwest::Client,
     issuer: String,
     cooldown: Duration,
-    keys: RwLock<HashMap<String, KeyEntry>>,
+    /// How long a JWKS answer without `Cache-Control: max-age` stays fresh.
+    default_max_age: Duration,
+    keys: RwLock<KeySet>,
     fetch: tokio::sync::Mutex<FetchState>,
     fetches: AtomicU64,
 }
@@ -90,19 +122,61 @@ fn parse_set(set: &JwkSet) -> HashMap<String, KeyEntry> {
         .collect()
 }
 
+/// The longest time a JWKS answer is used without asking again.
+const MAX_AGE_LIMIT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// What went wrong with a request to the IdP: reqwest's own message names only the URL,
+/// the cause (refused, timed out, unknown host) is at the end of its source chain.
+fn transport_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// How long a JWKS answer may be used: its `Cache-Control: max-age`, else `default`.
+/// `no-cache` and `no-store` alone do not shorten it: some IdPs send them on every
+/// answer, and keys are kept by every verifier anyway.
+fn max_age(headers: &reqwest::header::HeaderMap, default: Duration) -> Duration {
+    use headers::{CacheControl, HeaderMapExt};
+    headers
+        .typed_get::<CacheControl>()
+        .and_then(|cc| cc.max_age())
+        .unwrap_or(default)
+}
+
 impl RemoteJwks {
-    pub fn new(http: reqwest::Client, issuer: String, cooldown: Duration) -> RemoteJwks {
+    /// Keys of `issuer`, asked for at most once per `cooldown`, and kept for the JWKS
+    /// answer's `max-age` (else `default_max_age`).
+    pub fn new(
+        http: reqwest::Client,
+        issuer: String,
+        cooldown: Duration,
+        default_max_age: Duration,
+    ) -> RemoteJwks {
         RemoteJwks {
             http,
             issuer,
             cooldown,
-            keys: RwLock::new(HashMap::new()),
+            default_max_age,
+            keys: RwLock::new(KeySet::default()),
             fetch: tokio::sync::Mutex::new(FetchState {
                 metadata: None,
-                last_fetch: None,
+                last_discovery: None,
+                last_jwks_fetch: None,
+                discovery_error: None,
             }),
             fetches: AtomicU64::new(0),
         }
+    }
+
+    /// The issuer URL the hub trusts.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     /// How many times the JWKS has been fetched (for operators and tests).
@@ -110,17 +184,40 @@ impl RemoteJwks {
         self.fetches.load(Ordering::SeqCst)
     }
 
-    fn cached(&self, kid: Option<&str>) -> Option<KeyEntry> {
-        let keys = self.keys.read().ok()?;
-        match kid {
-            Some(kid) => keys.get(kid).cloned(),
-            // A token without `kid` is acceptable only while the IdP has one key.
-            None if keys.len() == 1 => keys.values().next().cloned(),
-            None => None,
-        }
+    /// How long the keys in hand stay fresh; a verification result must not be kept
+    /// longer, or a key the IdP withdrew would go on verifying.
+    pub fn fresh_for(&self) -> Duration {
+        self.keys
+            .read()
+            .ok()
+            .and_then(|k| k.fresh_until)
+            .map(|t| t.saturating_duration_since(Instant::now()))
+            .unwrap_or_default()
     }
 
-    /// The issuer's metadata (discovered once, then kept).
+    /// The key for `kid` from the set in hand, fresh or not.
+    fn cached(&self, kid: Option<&str>) -> Option<KeyEntry> {
+        self.keys.read().ok()?.get(kid)
+    }
+
+    /// The key for `kid` if the set in hand is fresh and has it.
+    fn fresh(&self, kid: Option<&str>) -> Option<KeyEntry> {
+        let keys = self.keys.read().ok()?;
+        keys.is_fresh().then(|| keys.get(kid)).flatten()
+    }
+
+    /// Whether the last try (`last`) was less than a cooldown ago; if not, this call
+    /// counts as the next try.
+    fn cooling_down(&self, last: &mut Option<Instant>) -> bool {
+        if last.is_some_and(|t| t.elapsed() < self.cooldown) {
+            return true;
+        }
+        *last = Some(Instant::now());
+        false
+    }
+
+    /// The issuer's metadata: discovered once, then kept. While discovery fails it is
+    /// tried again at most once per cooldown; in between, the last failure is returned.
     pub async fn metadata(&self) -> Result<IdpMetadata, String> {
         let mut state = self.fetch.lock().await;
         self.discover(&mut state).await
@@ -130,8 +227,30 @@ impl RemoteJwks {
         if let Some(m) = &state.metadata {
             return Ok(m.clone());
         }
+        if self.cooling_down(&mut state.last_discovery) {
+            return Err(state
+                .discovery_error
+                .clone()
+                .unwrap_or_else(|| format!("{} is being discovered", self.issuer)));
+        }
+        match self.read_metadata().await {
+            Ok(metadata) => {
+                tracing::info!(issuer = %self.issuer, jwks_uri = %metadata.jwks_uri, "discovered the external IdP");
+                state.discovery_error = None;
+                state.metadata = Some(metadata.clone());
+                Ok(metadata)
+            }
+            Err(e) => {
+                tracing::warn!(issuer = %self.issuer, error = %e, "cannot discover the external IdP");
+                state.discovery_error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    async fn read_metadata(&self) -> Result<IdpMetadata, String> {
         let base = self.issuer.trim_end_matches('/');
-        let mut last_error = String::new();
+        let mut failures = Vec::new();
         for path in [
             "/.well-known/openid-configuration",
             "/.well-known/oauth-authorization-server",
@@ -139,63 +258,97 @@ impl RemoteJwks {
             let url = format!("{base}{path}");
             match self.http.get(&url).send().await {
                 Ok(resp) if resp.status().is_success() => {
-                    let metadata: IdpMetadata =
-                        resp.json().await.map_err(|e| format!("{url}: {e}"))?;
+                    let metadata: IdpMetadata = resp
+                        .json()
+                        .await
+                        .map_err(|e| format!("{} not usable: {url}: {e}", self.issuer))?;
                     // RFC 8414 §3.3: the metadata must name exactly the configured issuer.
                     if metadata.issuer != self.issuer {
                         return Err(format!(
-                            "{url} names issuer `{}`, expected `{}`",
-                            metadata.issuer, self.issuer
+                            "{} not usable: {url} names issuer `{}`",
+                            self.issuer, metadata.issuer
                         ));
                     }
-                    state.metadata = Some(metadata.clone());
                     return Ok(metadata);
                 }
-                Ok(resp) => last_error = format!("{url}: HTTP {}", resp.status()),
-                Err(e) => last_error = format!("{url}: {e}"),
+                Ok(resp) => failures.push(format!("{url} answered HTTP {}", resp.status())),
+                // Both paths are on the same host: when one cannot be reached, neither can.
+                Err(e) => {
+                    return Err(format!(
+                        "{} unreachable: {}",
+                        self.issuer,
+                        transport_error(&e)
+                    ));
+                }
             }
         }
-        Err(format!("cannot discover the IdP: {last_error}"))
+        Err(format!(
+            "{} not usable: {}",
+            self.issuer,
+            failures.join("; ")
+        ))
     }
 
-    /// The key for `kid`, fetching the JWKS again if it is unknown and the cooldown has
-    /// passed.
+    /// The key for `kid`. The set in hand answers while it is fresh and knows the key;
+    /// otherwise (stale set, unknown `kid`) the JWKS is fetched again, at most once per
+    /// cooldown. If the IdP cannot be reached, a stale set still answers: keys are only
+    /// withdrawn by an IdP that says so.
     pub async fn key(&self, kid: Option<&str>) -> Result<Option<KeyEntry>, String> {
-        if let Some(entry) = self.cached(kid) {
+        if let Some(entry) = self.fresh(kid) {
             return Ok(Some(entry));
         }
         let mut state = self.fetch.lock().await;
         // Another request may have fetched while this one waited for the lock.
-        if let Some(entry) = self.cached(kid) {
+        if let Some(entry) = self.fresh(kid) {
             return Ok(Some(entry));
         }
-        if state
-            .last_fetch
-            .is_some_and(|t| t.elapsed() < self.cooldown)
-        {
-            return Ok(None);
+        if self.cooling_down(&mut state.last_jwks_fetch) {
+            return Ok(self.cached(kid));
         }
-        let metadata = self.discover(&mut state).await?;
-        state.last_fetch = Some(Instant::now());
+        match self.refresh(&mut state).await {
+            Ok(()) => Ok(self.cached(kid)),
+            Err(e) => match self.cached(kid) {
+                Some(stale) => {
+                    tracing::warn!(error = %e, "cannot refresh the IdP's JWKS; using the keys fetched before");
+                    Ok(Some(stale))
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    /// Fetches the JWKS (discovering the IdP first if needed) and replaces the set.
+    async fn refresh(&self, state: &mut FetchState) -> Result<(), String> {
+        let metadata = self.discover(state).await?;
         self.fetches.fetch_add(1, Ordering::SeqCst);
+        let uri = &metadata.jwks_uri;
         let resp = self
             .http
-            .get(&metadata.jwks_uri)
+            .get(uri)
             .send()
             .await
-            .map_err(|e| format!("{}: {e}", metadata.jwks_uri))?;
+            .map_err(|e| format!("{uri}: {}", transport_error(&e)))?;
         if !resp.status().is_success() {
-            return Err(format!("{}: HTTP {}", metadata.jwks_uri, resp.status()));
+            return Err(format!("{uri}: HTTP {}", resp.status()));
         }
-        let set: JwkSet = resp
-            .json()
-            .await
-            .map_err(|e| format!("{}: {e}", metadata.jwks_uri))?;
+        // Stale no sooner than the cooldown allows asking again, and no later than a day:
+        // a withdrawn key must not verify for as long as any header may claim.
+        let fresh_for = max_age(resp.headers(), self.default_max_age)
+            .max(self.cooldown)
+            .min(MAX_AGE_LIMIT);
+        let set: JwkSet = resp.json().await.map_err(|e| format!("{uri}: {e}"))?;
         let parsed = parse_set(&set);
-        tracing::info!(keys = parsed.len(), "fetched the IdP's JWKS");
+        tracing::info!(
+            keys = parsed.len(),
+            fresh_for_secs = fresh_for.as_secs(),
+            "fetched the IdP's JWKS"
+        );
         if let Ok(mut keys) = self.keys.write() {
-            *keys = parsed;
+            *keys = KeySet {
+                keys: parsed,
+                fresh_until: Some(Instant::now() + fresh_for),
+            };
         }
-        Ok(self.cached(kid))
+        Ok(())
     }
 }

@@ -56,6 +56,7 @@ impl Auth {
                     http.clone(),
                     issuer.clone(),
                     std::time::Duration::from_secs(args.jwks_refetch_cooldown_secs),
+                    std::time::Duration::from_secs(args.jwks_max_age_secs),
                 ));
                 let introspection = match (&args.oauth_client_id, &args.oauth_client_secret) {
                     (Some(id), Some(secret)) => Some(Introspection {

@@ -66,7 +66,8 @@ pub struct Introspection {
 /// Tokens already verified, by SHA-256 of the token, until they expire. A client reuses
 /// its token for many requests; checking the signature once saves the expensive part of
 /// every later request (see `cargo bench`). Revocation is unaffected: the client's
-/// registration is looked up on every request.
+/// registration is looked up on every request. A token verified with an external IdP's
+/// keys is kept no longer than those keys are fresh, so a withdrawn key stops verifying.
 #[derive(Default)]
 pub struct TokenCache {
     entries: Mutex<HashMap<[u8; 32], (VerifiedToken, Instant)>>,
@@ -90,6 +91,9 @@ impl TokenCache {
     }
 
     fn put(&self, token: &str, verified: &VerifiedToken, ttl: Duration) {
+        if ttl.is_zero() {
+            return;
+        }
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= Self::CAPACITY {
                 entries.clear();
@@ -127,6 +131,15 @@ struct Claims {
     #[serde(flatten)]
     rest: Map<String, Value>,
 }
+
+/// Members of an introspection answer beyond RFC 7662's own.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+struct OtherClaims {
+    #[serde(flatten)]
+    claims: Map<String, Value>,
+}
+
+impl oauth2::ExtraTokenFields for OtherClaims {}
 
 /// An organisation claim as text (a global ID string, or a number).
 fn claim_text(v: &Value) -> Option<String> {
@@ -229,7 +242,10 @@ impl Verifier {
         if claims.iat.is_some_and(|iat| iat > now + LEEWAY_SECS as i64) {
             return Err(refuse("the token is not valid yet"));
         }
-        let ttl = until(claims.exp);
+        let mut ttl = until(claims.exp);
+        if let KeySource::Remote(remote) = &self.keys {
+            ttl = ttl.min(remote.fresh_for());
+        }
         let verified = VerifiedToken {
             client_id: claims
                 .client_id
@@ -250,19 +266,35 @@ impl Verifier {
         i: &Introspection,
         token: &str,
     ) -> Result<(VerifiedToken, Duration), TokenError> {
-        use oauth2::basic::BasicClient;
-        use oauth2::{
-            AccessToken, ClientId, ClientSecret, IntrospectionUrl, TokenIntrospectionResponse,
+        use oauth2::basic::{
+            BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenResponse, BasicTokenType,
         };
+        use oauth2::{
+            AccessToken, ClientId, ClientSecret, EndpointNotSet, IntrospectionUrl,
+            StandardRevocableToken, StandardTokenIntrospectionResponse, TokenIntrospectionResponse,
+        };
+        // `BasicClient`, but keeping the answer's non-standard members (the
+        // organisation claim).
+        type IntrospectingClient = oauth2::Client<
+            BasicErrorResponse,
+            BasicTokenResponse,
+            StandardTokenIntrospectionResponse<OtherClaims, BasicTokenType>,
+            StandardRevocableToken,
+            BasicRevocationErrorResponse,
+            EndpointNotSet,
+        >;
 
         let KeySource::Remote(remote) = &self.keys else {
             return Err(refuse("introspection needs an external IdP"));
         };
-        let metadata = remote.metadata().await.map_err(refuse)?;
+        let metadata = remote.metadata().await.map_err(|e| {
+            tracing::warn!(error = %e, "cannot introspect without the IdP's metadata");
+            refuse("the token could not be introspected")
+        })?;
         let endpoint = metadata
             .introspection_endpoint
             .ok_or_else(|| refuse("the IdP offers no introspection endpoint"))?;
-        let client = BasicClient::new(ClientId::new(i.client_id.clone()))
+        let client = IntrospectingClient::new(ClientId::new(i.client_id.clone()))
             .set_client_secret(ClientSecret::new(i.client_secret.clone()))
             .set_introspection_url(
                 IntrospectionUrl::new(endpoint).map_err(|e| refuse(e.to_string()))?,
@@ -303,7 +335,12 @@ impl Verifier {
             subject: response.sub().unwrap_or(&client_id).to_owned(),
             client_id,
             scopes: ScopeSet::parse_lenient(&scopes),
-            organisation: None,
+            // Checked against the organisations by `resolve`, as a JWT's claim is.
+            organisation: response
+                .extra_fields()
+                .claims
+                .get(&self.organisation_claim)
+                .and_then(claim_text),
         };
         // An introspection answer is kept briefly (never beyond the token's expiry), so
         // a revocation at the IdP takes effect within 30 s.

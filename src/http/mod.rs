@@ -29,6 +29,8 @@ pub fn router(state: AppState) -> Router {
             "/.well-known/oauth-authorization-server",
             get(oauth::metadata),
         )
+        // OpenID Connect Discovery clients (openid-client, authlib) look here first.
+        .route("/.well-known/openid-configuration", get(oauth::metadata))
         .route("/.well-known/jwks.json", get(oauth::jwks))
         .with_state(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))

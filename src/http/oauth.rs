@@ -1,6 +1,7 @@
 //! The built-in issuer's endpoints: `POST /oauth/token` (client credentials, RFC 6749
-//! §4.4), `GET /.well-known/oauth-authorization-server` (RFC 8414) and
-//! `GET /.well-known/jwks.json`. Not routed in external IdP mode.
+//! §4.4), `GET /.well-known/oauth-authorization-server` (RFC 8414, also served as
+//! `/.well-known/openid-configuration`) and `GET /.well-known/jwks.json`. They answer
+//! 404 in external IdP mode.
 
 use crate::auth::scopes::{Scope, ScopeSet};
 use crate::service::clients;
@@ -191,7 +192,9 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
     }
 }
 
-/// `GET /.well-known/oauth-authorization-server` (RFC 8414).
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414) and
+/// `GET /.well-known/openid-configuration`: the same document, because OpenID Connect
+/// Discovery clients look only at the second path.
 pub async fn metadata(State(state): State<AppState>) -> Response {
     let Some(issuer) = &state.auth.issuer else {
         return StatusCode::NOT_FOUND.into_response();

@@ -139,6 +139,22 @@ impl TestApp {
         Self::build_with(demo_args, limits, auth_args).await
     }
 
+    /// Token settings that trust the external IdP `issuer` (tokens for `PUBLIC_URL`).
+    pub fn external_idp_args(issuer: &str) -> AuthArgs {
+        AuthArgs {
+            oauth_issuer: Some(issuer.to_owned()),
+            oauth_audience: Some(PUBLIC_URL.into()),
+            // Never the default file in the working directory: `Drop` removes this path.
+            signing_key_path: std::env::temp_dir().join(format!(
+                "knotenpunkt-test-keys-{}-{}-{}.json",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                rand_suffix()
+            )),
+            ..AuthArgs::default()
+        }
+    }
+
     /// An app with the given token configuration (for example an external IdP).
     pub async fn build_with(
         demo_args: Option<DemoArgs>,

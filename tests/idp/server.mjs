@@ -1,7 +1,9 @@
 // A real OpenID provider (oidc-provider) on loopback, configured as the external IdP of
 // Knotenpunkt's integration tests: client credentials, JWT access tokens for the hub's
-// audience (resource indicators), an organisation claim, opaque tokens for one client
-// (to exercise introspection), and key rotation on request (POST /__rotate).
+// audience (resource indicators), an organisation claim, opaque tokens for clients marked
+// `opaque` (to exercise introspection), and key rotation on request (POST /__rotate).
+// The organisation claim goes into JWTs and, for opaque tokens, into the RFC 7662
+// introspection answer (oidc-provider returns `extraTokenClaims` there).
 //
 // Configuration comes from the environment:
 //   IDP_PORT        port on 127.0.0.1

@@ -1,6 +1,7 @@
-//! Test harness: a fresh database per test (an SQLite file, or a fresh PostgreSQL schema
-//! when `TEST_DATABASE_URL` is set), real migrations, and requests through the real
-//! router in-process.
+//! Test harness: a database of its own per test (an SQLite file, or a PostgreSQL
+//! database when `TEST_DATABASE_URL` is set), copied from a template that this test
+//! process migrated (and loaded with the demo network) once, and requests through the
+//! real router in-process.
 
 #![allow(dead_code)]
 
@@ -23,6 +24,7 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 enum Store {
     Sqlite(std::path::PathBuf),
     Postgres { admin_url: String, schema: String },
+    PostgresDatabase { admin_url: String, name: String },
 }
 
 /// A fresh, empty database (an SQLite file, or a PostgreSQL schema when
@@ -43,7 +45,7 @@ impl TestDatabase {
     pub fn sqlite_path(&self) -> Option<&std::path::Path> {
         match &self.store {
             Store::Sqlite(path) => Some(path),
-            Store::Postgres { .. } => None,
+            Store::Postgres { .. } | Store::PostgresDatabase { .. } => None,
         }
     }
 }
@@ -109,6 +111,239 @@ fn rand_suffix() -> String {
     format!("{nanos:08x}")
 }
 
+/// What a test database starts with. Each is built once per test process (migrations,
+/// reference data, and for `Demo` the demo network with its hashed client secrets) and
+/// copied for every test: a file copy on SQLite, `CREATE DATABASE … TEMPLATE` on
+/// PostgreSQL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Template {
+    Migrated,
+    Demo,
+}
+
+impl Template {
+    fn name(self) -> &'static str {
+        match self {
+            Template::Migrated => "migrated",
+            Template::Demo => "demo",
+        }
+    }
+
+    fn cell(self) -> &'static tokio::sync::OnceCell<String> {
+        static MIGRATED: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        static DEMO: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        match self {
+            Template::Migrated => &MIGRATED,
+            Template::Demo => &DEMO,
+        }
+    }
+
+    /// Migrates (and loads the demo into) the database at `url`, then closes it.
+    async fn fill(self, url: &str) {
+        let conn = db::connect(&DatabaseArgs {
+            database_url: url.to_owned(),
+            database_max_connections: 2,
+        })
+        .await
+        .expect("connect to the template database");
+        db::migrate(&conn).await.expect("migrate the template");
+        if self == Template::Demo {
+            demo::load(&conn, &DemoArgs::default())
+                .await
+                .expect("demo data in the template");
+        }
+        if conn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            conn.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await
+                .expect("checkpoint the template");
+        }
+        conn.close().await.expect("close the template");
+    }
+
+    /// The template of this process: an SQLite file path or a PostgreSQL database name.
+    async fn get(self) -> &'static str {
+        self.cell()
+            .get_or_init(|| async move {
+                match postgres_base() {
+                    Some(base) => {
+                        let name =
+                            format!("{}_tpl_{}_{}", base.name, std::process::id(), self.name());
+                        let admin = sea_orm::Database::connect(base.url.as_str())
+                            .await
+                            .expect("connect to TEST_DATABASE_URL");
+                        drop_stale_databases(&admin, &base.name).await;
+                        admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await
+                            .expect("drop an old template");
+                        admin
+                            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                            .await
+                            .expect("create the template database");
+                        admin.close().await.ok();
+                        self.fill(&base.with_database(&name)).await;
+                        name
+                    }
+                    None => {
+                        remove_stale_sqlite_templates();
+                        let path = std::env::temp_dir().join(format!(
+                            "knotenpunkt-template-{}-{}.db",
+                            std::process::id(),
+                            self.name()
+                        ));
+                        for suffix in ["", "-wal", "-shm", ".lock"] {
+                            let mut p = path.clone().into_os_string();
+                            p.push(suffix);
+                            let _ = std::fs::remove_file(p);
+                        }
+                        self.fill(&format!("sqlite://{}?mode=rwc", path.display()))
+                            .await;
+                        path.display().to_string()
+                    }
+                }
+            })
+            .await
+    }
+}
+
+/// `TEST_DATABASE_URL` when it names a PostgreSQL database.
+struct PostgresBase {
+    url: String,
+    name: String,
+}
+
+impl PostgresBase {
+    /// The same server and credentials, another database.
+    fn with_database(&self, name: &str) -> String {
+        let mut url = url::Url::parse(&self.url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        url.to_string()
+    }
+}
+
+fn postgres_base() -> Option<PostgresBase> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))?;
+    let name = url::Url::parse(&url)
+        .ok()?
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    Some(PostgresBase { url, name })
+}
+
+/// Whether the test process `pid` still runs (templates and copies of a process that
+/// ended — finished or killed — are removed by the next one).
+fn process_alive(pid: &str) -> bool {
+    std::path::Path::new("/proc").join(pid).exists()
+}
+
+/// Drops the templates and copies that test processes no longer running left behind.
+async fn drop_stale_databases(admin: &DatabaseConnection, base: &str) {
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT datname FROM pg_database".to_owned(),
+        ))
+        .await
+        .unwrap_or_default();
+    for row in rows {
+        let Ok(name) = row.try_get_by_index::<String>(0) else {
+            continue;
+        };
+        let Some(rest) = name.strip_prefix(&format!("{base}_")) else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix("tpl_")
+            .or_else(|| rest.strip_prefix("t_"))
+            .and_then(|r| r.split('_').next());
+        if let Some(pid) = pid
+            && !process_alive(pid)
+        {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+/// Removes SQLite templates of test processes that no longer run.
+fn remove_stale_sqlite_templates() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix("knotenpunkt-template-") else {
+            continue;
+        };
+        if let Some(pid) = rest.split('-').next()
+            && !process_alive(pid)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+impl TestDatabase {
+    /// A copy of this process's template: migrated, and with the demo network if asked.
+    async fn copy_of(template: Template) -> TestDatabase {
+        let source = template.get().await;
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        match postgres_base() {
+            Some(base) => {
+                let name = format!("{}_t_{}_{n}", base.name, std::process::id());
+                let admin = sea_orm::Database::connect(base.url.as_str())
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                // Copies of one template may be made at the same moment; PostgreSQL
+                // refuses while another copy briefly holds the template, so retry.
+                let mut attempt = 0;
+                loop {
+                    match admin
+                        .execute_unprepared(&format!(
+                            "CREATE DATABASE \"{name}\" TEMPLATE \"{source}\""
+                        ))
+                        .await
+                    {
+                        Ok(_) => break,
+                        Err(err) if attempt < 50 => {
+                            attempt += 1;
+                            let _ = err;
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        }
+                        Err(err) => panic!("copy the template database: {err}"),
+                    }
+                }
+                admin.close().await.ok();
+                TestDatabase {
+                    url: base.with_database(&name),
+                    store: Store::PostgresDatabase {
+                        admin_url: base.url,
+                        name,
+                    },
+                }
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!(
+                    "knotenpunkt-test-{}_{n}_{}.db",
+                    std::process::id(),
+                    rand_suffix()
+                ));
+                std::fs::copy(source, &path).expect("copy the template database");
+                TestDatabase {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    store: Store::Sqlite(path),
+                }
+            }
+        }
+    }
+}
+
 impl TestApp {
     /// A migrated database with reference data and nothing else.
     pub async fn new() -> TestApp {
@@ -161,7 +396,19 @@ impl TestApp {
         limits: Limits,
         auth_args: AuthArgs,
     ) -> TestApp {
-        let database = TestDatabase::new().await;
+        // The demo network as every test knows it (seed 42, scale 1, today) and a bare
+        // migrated database come from this process's templates; anything else is built.
+        let template = match &demo_args {
+            None => Some(Template::Migrated),
+            Some(d) if d.seed == 42 && d.scale == 1 && d.anchor_date.is_none() => {
+                Some(Template::Demo)
+            }
+            Some(_) => None,
+        };
+        let database = match template {
+            Some(t) => TestDatabase::copy_of(t).await,
+            None => TestDatabase::new().await,
+        };
         let database_url = database.url.clone();
         let args = DatabaseArgs {
             database_url: database_url.clone(),
@@ -179,9 +426,11 @@ impl TestApp {
             }
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        db::migrate(&conn).await.expect("migrate");
-        if let Some(args) = demo_args {
-            demo::load(&conn, &args).await.expect("demo data");
+        if template.is_none() {
+            db::migrate(&conn).await.expect("migrate");
+            if let Some(args) = demo_args {
+                demo::load(&conn, &args).await.expect("demo data");
+            }
         }
         let auth = Auth::from_args(&auth_args).expect("auth");
         let state = AppState::new(conn.clone(), limits, auth)
@@ -380,6 +629,27 @@ impl Drop for TestDatabase {
                     p.push(suffix);
                     let _ = std::fs::remove_file(p);
                 }
+            }
+            Store::PostgresDatabase { admin_url, name } => {
+                let (url, name) = (admin_url.clone(), name.clone());
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    if let Ok(rt) = rt {
+                        rt.block_on(async {
+                            if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
+                                let _ = admin
+                                    .execute_unprepared(&format!(
+                                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                    ))
+                                    .await;
+                                let _ = admin.close().await;
+                            }
+                        });
+                    }
+                })
+                .join();
             }
             Store::Postgres { admin_url, schema } => {
                 // Drop the schema on a thread of its own: Drop cannot await, and the

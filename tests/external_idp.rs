@@ -10,47 +10,19 @@
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, node};
 use knotenpunkt::config::{AuthArgs, DemoArgs, Limits};
 use knotenpunkt::service::clients::{self, NewClient};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 const AUDIENCE: &str = "https://hub.knotenpunkt.test";
 
 fn idp_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/idp")
-}
-
-fn node_available() -> bool {
-    Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Installs the pinned IdP packages once per test process.
-fn install() -> &'static Result<(), String> {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let out = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(idp_dir())
-            .output()
-            .map_err(|e| format!("npm: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "npm ci failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    })
+    node::dir("idp")
 }
 
 /// The IdP process; killed when dropped.
@@ -64,14 +36,6 @@ impl Drop for Idp {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start_idp(port: u16, clients: &Value) -> Idp {
@@ -135,16 +99,11 @@ const REGISTER: &str = r#"mutation { registerCourse(input: {type: LANGUAGE_COURS
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_of_a_real_openid_provider_work_and_key_rotation_is_followed() {
-    if !node_available() {
-        assert!(
-            std::env::var_os("KNOTENPUNKT_REQUIRE_IDP_TEST").is_none(),
-            "Node.js is required here"
-        );
-        println!("skipped: Node.js is not installed, so the external IdP cannot run");
+    if !node::ready("KNOTENPUNKT_REQUIRE_IDP_TEST", "the external IdP") {
         return;
     }
-    install().as_ref().expect("IdP packages");
-    let port = free_port();
+    node::install(&idp_dir()).expect("IdP packages");
+    let port = common::free_port();
     let issuer = format!("http://127.0.0.1:{port}");
     let auth = AuthArgs {
         oauth_issuer: Some(issuer.clone()),
@@ -292,16 +251,11 @@ async fn tokens_of_a_real_openid_provider_work_and_key_rotation_is_followed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opaque_tokens_keep_the_organisation_claim_of_the_introspection_answer() {
-    if !node_available() {
-        assert!(
-            std::env::var_os("KNOTENPUNKT_REQUIRE_IDP_TEST").is_none(),
-            "Node.js is required here"
-        );
-        println!("skipped: Node.js is not installed, so the external IdP cannot run");
+    if !node::ready("KNOTENPUNKT_REQUIRE_IDP_TEST", "the external IdP") {
         return;
     }
-    install().as_ref().expect("IdP packages");
-    let port = free_port();
+    node::install(&idp_dir()).expect("IdP packages");
+    let port = common::free_port();
     let auth = AuthArgs {
         oauth_audience: Some(AUDIENCE.into()),
         oauth_client_id: Some("knotenpunkt-hub".into()),

@@ -14,11 +14,11 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine;
-use common::TestApp;
+use common::{TestApp, node};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha384};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -230,27 +230,6 @@ fn readme_example() -> (String, Value) {
     )
 }
 
-fn available(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-fn browser_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `knotenpunkt serve --demo` in a directory of its own; stopped and removed on drop.
 struct Hub {
     child: Child,
@@ -283,7 +262,7 @@ async fn start_hub() -> Hub {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     let log = std::fs::File::create(dir.join("hub.log")).unwrap();
-    let addr = format!("127.0.0.1:{}", free_port());
+    let addr = format!("127.0.0.1:{}", common::free_port());
     let mut command = Command::new(env!("CARGO_BIN_EXE_knotenpunkt"));
     command
         .arg("serve")
@@ -334,7 +313,7 @@ async fn graphiql_runs_the_readme_example_in_chromium_without_the_internet() {
         return;
     }
     let missing: Vec<&str> = [
-        ("Node.js", available("node") && available("npm")),
+        ("Node.js", node::available()),
         ("Chromium", Path::new(CHROMIUM).exists()),
     ]
     .into_iter()
@@ -349,16 +328,7 @@ async fn graphiql_runs_the_readme_example_in_chromium_without_the_internet() {
         println!("skipped: {missing:?} not installed, so GraphiQL cannot be tried in a browser");
         return;
     }
-    let npm = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(browser_dir())
-        .output()
-        .expect("npm");
-    assert!(
-        npm.status.success(),
-        "npm ci failed: {}",
-        String::from_utf8_lossy(&npm.stderr)
-    );
+    node::install(&node::dir("browser")).expect("the browser driver");
 
     let hub = start_hub().await;
     let (query, variables) = readme_example();
@@ -383,7 +353,7 @@ async fn graphiql_runs_the_readme_example_in_chromium_without_the_internet() {
     let _ = std::fs::remove_file(&screenshot);
     let run = Command::new("node")
         .arg("graphiql.mjs")
-        .current_dir(browser_dir())
+        .current_dir(node::dir("browser"))
         .env("PAGE_URL", format!("{}/graphql", hub.url))
         .env("QUERY", &query)
         .env("VARIABLES", variables.to_string())

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod node;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -679,6 +681,14 @@ impl Drop for TestDatabase {
             }
         }
     }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 /// The `edges[].node` of a connection.

@@ -632,55 +632,46 @@ impl Drop for TestDatabase {
                     let _ = std::fs::remove_file(p);
                 }
             }
-            Store::PostgresDatabase { admin_url, name } => {
-                let (url, name) = (admin_url.clone(), name.clone());
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build();
-                    if let Ok(rt) = rt {
-                        rt.block_on(async {
-                            if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
-                                let _ = admin
-                                    .execute_unprepared(&format!(
-                                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                                    ))
-                                    .await;
-                                let _ = admin.close().await;
-                            }
-                        });
-                    }
-                })
-                .join();
-            }
-            Store::Postgres { admin_url, schema } => {
-                // Drop the schema on a thread of its own: Drop cannot await, and the
-                // test's runtime may already be shutting down.
-                let (url, schema) = (admin_url.clone(), schema.clone());
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build();
-                    if let Ok(rt) = rt {
-                        rt.block_on(async {
-                            if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
-                                // Never wait long for a lock here: CI drops the whole database
-                                // at the end anyway, and a hung test is worse than a leftover schema.
-                                let _ = admin.execute_unprepared("SET lock_timeout = '5s'").await;
-                                let _ = admin
-                                    .execute_unprepared(&format!(
-                                        "DROP SCHEMA \"{schema}\" CASCADE"
-                                    ))
-                                    .await;
-                                let _ = admin.close().await;
-                            }
-                        });
-                    }
-                })
-                .join();
-            }
+            Store::PostgresDatabase { admin_url, name } => admin_execute(
+                admin_url,
+                &[&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")],
+            ),
+            // Never wait long for a lock here: CI drops the whole database at the end
+            // anyway, and a hung test is worse than a leftover schema.
+            Store::Postgres { admin_url, schema } => admin_execute(
+                admin_url,
+                &[
+                    "SET lock_timeout = '5s'",
+                    &format!("DROP SCHEMA \"{schema}\" CASCADE"),
+                ],
+            ),
         }
     }
+}
+
+/// Runs `statements` on the PostgreSQL server at `url`, on a thread of its own: `Drop`
+/// cannot await, and the test's runtime may already be shutting down. Failures are
+/// ignored (what is left over is dropped by a later run).
+fn admin_execute(url: &str, statements: &[&str]) {
+    let url = url.to_owned();
+    let statements: Vec<String> = statements.iter().map(|s| (*s).to_owned()).collect();
+    let _ = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async {
+            if let Ok(admin) = sea_orm::Database::connect(url.as_str()).await {
+                for statement in &statements {
+                    let _ = admin.execute_unprepared(statement).await;
+                }
+                let _ = admin.close().await;
+            }
+        });
+    })
+    .join();
 }
 
 /// A loopback port nobody listens on right now.

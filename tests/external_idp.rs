@@ -16,7 +16,7 @@ use knotenpunkt::service::clients::{self, NewClient};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const AUDIENCE: &str = "https://hub.knotenpunkt.test";
@@ -27,15 +27,8 @@ fn idp_dir() -> PathBuf {
 
 /// The IdP process; killed when dropped.
 struct Idp {
-    child: Child,
+    _process: common::Running,
     issuer: String,
-}
-
-impl Drop for Idp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start_idp(port: u16, clients: &Value) -> Idp {
@@ -61,7 +54,7 @@ fn start_idp(port: u16, clients: &Value) -> Idp {
     rx.recv_timeout(Duration::from_secs(30))
         .expect("the IdP did not start within 30 s");
     Idp {
-        child,
+        _process: common::Running(child),
         issuer: format!("http://127.0.0.1:{port}"),
     }
 }

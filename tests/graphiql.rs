@@ -18,7 +18,7 @@ use common::{TestApp, node};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha384};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -232,15 +232,14 @@ fn readme_example() -> (String, Value) {
 
 /// `knotenpunkt serve --demo` in a directory of its own; stopped and removed on drop.
 struct Hub {
-    child: Child,
+    child: common::Running,
     dir: PathBuf,
     url: String,
 }
 
 impl Drop for Hub {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -281,7 +280,7 @@ async fn start_hub() -> Hub {
         command.env_remove(key);
     }
     let mut hub = Hub {
-        child: command.spawn().expect("start the hub"),
+        child: common::Running(command.spawn().expect("start the hub")),
         dir,
         url: format!("http://{addr}"),
     };

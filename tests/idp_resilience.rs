@@ -331,14 +331,13 @@ async fn readiness_waits_for_the_external_idp() {
 
 /// The hub process; killed when dropped.
 struct Hub {
-    child: std::process::Child,
+    child: common::Running,
     files: Vec<PathBuf>,
 }
 
 impl Drop for Hub {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.stop();
         for f in &self.files {
             let _ = std::fs::remove_file(f);
         }
@@ -371,7 +370,7 @@ async fn the_hub_starts_without_its_idp_and_says_why_it_is_not_ready() {
         .expect("start the hub");
     let stderr = child.stderr.take().unwrap();
     let _hub = Hub {
-        child,
+        child: common::Running(child),
         files: vec![db.clone(), keys],
     };
     // Log lines until the hub listens; the rest is drained so the hub never blocks.

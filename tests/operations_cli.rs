@@ -9,7 +9,7 @@ use knotenpunkt::demo;
 use sea_orm::{ConnectionTrait, Statement};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -55,7 +55,7 @@ impl Drop for Scratch {
 
 /// A started `knotenpunkt` process with its output collected as it arrives.
 struct Process {
-    child: Child,
+    child: common::Running,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
 }
@@ -94,7 +94,7 @@ impl Process {
         let stdout = collect(child.stdout.take().expect("stdout"));
         let stderr = collect(child.stderr.take().expect("stderr"));
         Process {
-            child,
+            child: common::Running(child),
             stdout,
             stderr,
         }
@@ -178,13 +178,6 @@ impl Process {
     }
 }
 
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 struct Finished {
     code: i32,
     stdout: String,
@@ -213,6 +206,20 @@ impl Finished {
 /// Runs a `knotenpunkt` command to its end.
 fn run(dir: &Scratch, args: &[&str]) -> Finished {
     Process::spawn(dir.path(), args, &[]).finish()
+}
+
+/// `serve` on any free port with `database_url`, to its end (start-up failures).
+fn serve_on(dir: &Scratch, database_url: &str) -> Finished {
+    run(
+        dir,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ],
+    )
 }
 
 fn run_env(dir: &Scratch, args: &[&str], env: &[(&str, &str)]) -> Finished {
@@ -600,15 +607,9 @@ async fn startup_errors_name_what_failed_in_one_line() {
         out.stderr
     );
 
-    let out = run(
+    let out = serve_on(
         &dir,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            "postgres://knotenpunkt:s3cret-pw@127.0.0.1:1/knotenpunkt",
-        ],
+        "postgres://knotenpunkt:s3cret-pw@127.0.0.1:1/knotenpunkt",
     );
     assert_ne!(out.code, 0);
     assert_eq!(
@@ -620,16 +621,7 @@ async fn startup_errors_name_what_failed_in_one_line() {
     assert!(!out.stderr.contains("s3cret-pw"));
 
     let missing = dir.path().join("no-such-directory").join("hub.db");
-    let out = run(
-        &dir,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &format!("sqlite://{}?mode=rwc", missing.display()),
-        ],
-    );
+    let out = serve_on(&dir, &format!("sqlite://{}?mode=rwc", missing.display()));
     assert_ne!(out.code, 0);
     assert_eq!(
         out.error_lines(),
@@ -648,15 +640,9 @@ async fn startup_errors_name_what_failed_in_one_line() {
         "these are notes, not a database\n".repeat(200),
     )
     .expect("write");
-    let out = run(
+    let out = serve_on(
         &dir,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &format!("sqlite://{}?mode=rwc", not_a_database.display()),
-        ],
+        &format!("sqlite://{}?mode=rwc", not_a_database.display()),
     );
     assert_ne!(out.code, 0);
     assert_eq!(

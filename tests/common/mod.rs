@@ -674,6 +674,37 @@ fn admin_execute(url: &str, statements: &[&str]) {
     .join();
 }
 
+/// A process a test started (a hub, an IdP): stopped and reaped when dropped, so no
+/// test leaves one running, whatever way it ends.
+pub struct Running(pub std::process::Child);
+
+impl Running {
+    /// Kills the process and waits for it (again harmless).
+    pub fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

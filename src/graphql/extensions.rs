@@ -164,6 +164,30 @@ fn root_fields<'a>(
 }
 
 impl RequestShapeExtension {
+    /// Prices the operation about to run and charges the caller's budget with it;
+    /// refuses before any resolver runs.
+    fn admit(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        _prepared: Option<&(Arc<ExecutableDocument>, Variables)>,
+        _operation_name: Option<&str>,
+    ) -> ServerResult<()> {
+        let cost: u64 = 1;
+        if let Some(req) = ctx.data_opt::<RequestData>() {
+            if let Some(budget) = &req.budget {
+                budget.charge(cost).map_err(|app| {
+                    let mut err = ServerError::new(app.to_string(), None);
+                    app.decorate(&mut err);
+                    err
+                })?;
+            }
+            req.usage
+                .cost
+                .fetch_add(cost, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
     fn check(&self, doc: &ExecutableDocument) -> ServerResult<()> {
         let operations: Vec<_> = match &doc.operations {
             DocumentOperations::Single(op) => vec![op],
@@ -304,8 +328,11 @@ impl Extension for RequestShapeExtension {
         if let (Some(req), Some(name)) = (ctx.data_opt::<RequestData>(), operation_name) {
             req.audit.set_operation(Some(name));
         }
-        let mut response = next.run(ctx, operation_name).await;
         let prepared = self.prepared.lock().ok().and_then(|p| p.clone());
+        if let Err(err) = self.admit(ctx, prepared.as_ref(), operation_name) {
+            return Response::from_errors(vec![err]);
+        }
+        let mut response = next.run(ctx, operation_name).await;
         if let Some((doc, variables)) = prepared {
             completion::complete(
                 &ctx.schema_env.registry,

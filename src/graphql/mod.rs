@@ -30,6 +30,25 @@ pub struct RequestData {
     pub loaders: Arc<Loaders>,
     /// Personal-data reads of this request, written to the audit log before it answers.
     pub audit: Arc<crate::service::audit::AuditCollector>,
+    /// The caller's budget of cost points, charged before each operation runs (none:
+    /// not rate limited, as in tests that drive the schema directly).
+    pub budget: Option<Arc<dyn CostBudget>>,
+    /// What the request's operations cost, for response headers and metrics.
+    pub usage: Arc<Usage>,
+}
+
+/// A caller's budget of cost points (the rate limit): charged with an operation's
+/// calculated cost before the operation runs.
+pub trait CostBudget: Send + Sync {
+    /// Takes `cost` points, or refuses with `AppError::RateLimited`.
+    fn charge(&self, cost: u64) -> AppResult<()>;
+}
+
+/// What the operations of one request cost.
+#[derive(Debug, Default)]
+pub struct Usage {
+    /// Sum of the calculated costs of the operations that were admitted.
+    pub cost: std::sync::atomic::AtomicU64,
 }
 
 /// The schema with its limits and extensions, without data.

@@ -91,6 +91,8 @@ fn prepare(
         principal: principal.clone(),
         loaders: Arc::new(loaders),
         audit,
+        budget: None,
+        usage: Arc::default(),
     })
 }
 

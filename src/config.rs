@@ -293,9 +293,15 @@ pub struct Limits {
     /// Maximum depth of the data selections of an operation (introspection is bounded by the depth of the standard introspection query, 15).
     #[arg(long, env = "KNOTENPUNKT_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
-    /// Maximum complexity of a query; a connection costs `first × (cost of its node)`.
-    #[arg(long, env = "KNOTENPUNKT_MAX_COMPLEXITY", default_value_t = 5000)]
-    pub max_complexity: usize,
+    /// Maximum calculated cost of an operation: the field values it can produce, lists multiplied by their size (README, "Cost").
+    #[arg(long, env = "KNOTENPUNKT_MAX_COST", default_value_t = 25_000)]
+    pub max_cost: u64,
+    /// Maximum number of field values one operation may produce while it runs.
+    #[arg(long, env = "KNOTENPUNKT_MAX_RESULT_VALUES", default_value_t = 100_000)]
+    pub max_result_values: u64,
+    /// Maximum size of a response body in bytes.
+    #[arg(long, env = "KNOTENPUNKT_MAX_RESPONSE_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_response_bytes: usize,
     /// Maximum number of aliases in one document.
     #[arg(long, env = "KNOTENPUNKT_MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,

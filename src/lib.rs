@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod memory;
 pub mod service;
 pub mod state;
 

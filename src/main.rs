@@ -374,6 +374,9 @@ async fn serve(mut args: ServeArgs) -> Result<(), BoxError> {
     let state = AppState::new(conn.clone(), args.limits.clone(), auth)
         .await
         .map_err(|e| format!("loading reference data: {}", detail(e)))?;
+    // What migrating and loading the demo network needed is not needed to serve.
+    knotenpunkt::memory::release();
+    knotenpunkt::memory::release_periodically();
     tracing::info!(
         %addr,
         startup_ms = started.elapsed().as_millis() as u64,

@@ -12,14 +12,11 @@
 //! It runs once per operation over the values already produced (no resolver runs again),
 //! and costs one walk over the response.
 
-use async_graphql::parser::types::{
-    Directive, DocumentOperations, ExecutableDocument, Field, OperationDefinition, Selection,
-    SelectionSet,
-};
+use crate::graphql::plan::{self, Collected, Collection, FieldPlan, select_operation};
+use async_graphql::parser::types::{ExecutableDocument, Field};
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{Name, PathSegment, Positioned, ServerError, Value, Variables};
-use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::collections::HashSet;
 
 /// What `__schema { description }` answers: the hub's own description (async-graphql
 /// answers with the documentation of the `__Schema` type instead).
@@ -36,15 +33,6 @@ enum Step<'a> {
     Index(usize),
 }
 
-/// The fields of one response key: all fields of the selection that answer to it.
-struct Collected<'d> {
-    key: &'d str,
-    name: &'d str,
-    fields: Vec<&'d Positioned<Field>>,
-}
-
-type Collection<'d> = Rc<Vec<Collected<'d>>>;
-
 /// Rewrites `data` of an executed operation in place and appends any error it had to
 /// add. `operation_name` selects the operation as execution did.
 pub fn complete(
@@ -58,14 +46,7 @@ pub fn complete(
     let Some(operation) = select_operation(doc, operation_name) else {
         return;
     };
-    let root_type = match operation.ty {
-        async_graphql::parser::types::OperationType::Query => Some(registry.query_type.as_str()),
-        async_graphql::parser::types::OperationType::Mutation => registry.mutation_type.as_deref(),
-        async_graphql::parser::types::OperationType::Subscription => {
-            registry.subscription_type.as_deref()
-        }
-    };
-    let Some(root_type) = root_type else {
+    let Some(root_type) = plan::root_type(registry, operation) else {
         return;
     };
     let owned_errors: Vec<Vec<OwnedStep>> = errors
@@ -80,12 +61,9 @@ pub fn complete(
     }
     let mut pass = Pass {
         registry,
-        doc,
-        variables,
-        operation,
+        plan: FieldPlan::new(registry, doc, variables, operation),
         error_prefixes,
         added: Vec::new(),
-        cache: HashMap::new(),
     };
     let root = std::mem::take(data);
     let root = match root {
@@ -93,7 +71,7 @@ pub fn complete(
         other => other,
     };
     let sets = [&operation.selection_set.node];
-    let collection = pass.collect(root_type, &sets);
+    let collection = pass.plan.collect(root_type, &sets);
     let mut path = Vec::new();
     *data = pass
         .complete_object(root, root_type, &collection, &mut path)
@@ -123,178 +101,18 @@ impl OwnedStep {
     }
 }
 
-/// The operation execution ran: the named one, or the only one.
-fn select_operation<'d>(
-    doc: &'d ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'d OperationDefinition> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| &op.node)
-        }
-        _ => None,
-    }
-}
-
 struct Pass<'d, 'e> {
     registry: &'d Registry,
-    doc: &'d ExecutableDocument,
-    variables: &'d Variables,
-    operation: &'d OperationDefinition,
+    plan: FieldPlan<'d>,
     /// Every prefix of every error path: "did anything fail at or below here?"
     error_prefixes: HashSet<Vec<Step<'e>>>,
     added: Vec<ServerError>,
-    /// Collected fields per (fields of the parent key, runtime type).
-    cache: HashMap<(Vec<usize>, &'d str), Collection<'d>>,
 }
 
 impl<'d, 'e> Pass<'d, 'e>
 where
     'd: 'e,
 {
-    /// Whether a directive list lets its selection through (`@skip`, `@include`).
-    fn included(&self, directives: &[Positioned<Directive>]) -> bool {
-        directives.iter().all(|d| {
-            let keep_if = match d.node.name.node.as_str() {
-                "skip" => false,
-                "include" => true,
-                _ => return true,
-            };
-            // An argument that is not a boolean was refused by validation.
-            d.node
-                .get_argument("if")
-                .and_then(|v| self.truth(&v.node))
-                .is_none_or(|b| b == keep_if)
-        })
-    }
-
-    /// The boolean a directive argument stands for (a literal or a variable, with the
-    /// operation's default when the request gives none).
-    fn truth(&self, value: &async_graphql_value::Value) -> Option<bool> {
-        use async_graphql_value::Value as V;
-        match value {
-            V::Boolean(b) => Some(*b),
-            V::Variable(name) => match self.variables.get(name) {
-                Some(Value::Boolean(b)) => Some(*b),
-                Some(_) => None,
-                None => self
-                    .operation
-                    .variable_definitions
-                    .iter()
-                    .find(|d| d.node.name.node == *name)
-                    .and_then(|d| d.node.default_value.as_ref())
-                    .and_then(|v| match &v.node {
-                        Value::Boolean(b) => Some(*b),
-                        _ => None,
-                    }),
-            },
-            _ => None,
-        }
-    }
-
-    /// Whether a fragment with type condition `condition` applies to objects of type
-    /// `object`.
-    fn applies(&self, object: &str, condition: &str) -> bool {
-        if object == condition {
-            return true;
-        }
-        match self.registry.types.get(condition) {
-            Some(MetaType::Interface { possible_types, .. })
-            | Some(MetaType::Union { possible_types, .. }) => possible_types.contains(object),
-            _ => false,
-        }
-    }
-
-    /// CollectFields of the specification: the response keys of `sets` for an object of
-    /// type `object`, in order, with their fields merged.
-    fn collect(&mut self, object: &'d str, sets: &[&'d SelectionSet]) -> Collection<'d> {
-        let mut out: Vec<Collected<'d>> = Vec::new();
-        let mut visited = HashSet::new();
-        for set in sets {
-            self.collect_into(object, set, &mut out, &mut visited);
-        }
-        Rc::new(out)
-    }
-
-    fn collect_into(
-        &self,
-        object: &'d str,
-        set: &'d SelectionSet,
-        out: &mut Vec<Collected<'d>>,
-        visited: &mut HashSet<&'d str>,
-    ) {
-        for selection in &set.items {
-            match &selection.node {
-                Selection::Field(field) => {
-                    if !self.included(&field.node.directives) {
-                        continue;
-                    }
-                    let key = field.node.response_key().node.as_str();
-                    match out.iter_mut().find(|c| c.key == key) {
-                        Some(c) => c.fields.push(field),
-                        None => out.push(Collected {
-                            key,
-                            name: field.node.name.node.as_str(),
-                            fields: vec![field],
-                        }),
-                    }
-                }
-                Selection::FragmentSpread(spread) => {
-                    if !self.included(&spread.node.directives) {
-                        continue;
-                    }
-                    let name = spread.node.fragment_name.node.as_str();
-                    if !visited.insert(name) {
-                        continue;
-                    }
-                    let Some(fragment) = self.doc.fragments.get(&Name::new(name)) else {
-                        continue;
-                    };
-                    if !self.applies(object, &fragment.node.type_condition.node.on.node) {
-                        continue;
-                    }
-                    self.collect_into(object, &fragment.node.selection_set.node, out, visited);
-                }
-                Selection::InlineFragment(inline) => {
-                    if !self.included(&inline.node.directives) {
-                        continue;
-                    }
-                    if let Some(condition) = &inline.node.type_condition
-                        && !self.applies(object, &condition.node.on.node)
-                    {
-                        continue;
-                    }
-                    self.collect_into(object, &inline.node.selection_set.node, out, visited);
-                }
-            }
-        }
-    }
-
-    /// The collected sub-fields of a response key for an object of type `object`.
-    fn sub_collection(&mut self, parent: &Collected<'d>, object: &'d str) -> Collection<'d> {
-        let key = (
-            parent
-                .fields
-                .iter()
-                .map(|f| *f as *const _ as usize)
-                .collect(),
-            object,
-        );
-        if let Some(found) = self.cache.get(&key) {
-            return found.clone();
-        }
-        let sets: Vec<&'d SelectionSet> = parent
-            .fields
-            .iter()
-            .map(|f| &f.node.selection_set.node)
-            .collect();
-        let collection = self.collect(object, &sets);
-        self.cache.insert(key, collection.clone());
-        collection
-    }
-
     /// Whether an error was reported at `path` or below it.
     fn failed_at(&self, path: &[Step<'e>]) -> bool {
         self.error_prefixes.contains(path)
@@ -356,7 +174,7 @@ where
                 new.insert(name, Value::from(SCHEMA_DESCRIPTION));
                 continue;
             }
-            let ty: &'d str = match self.field_type(object, collected.name) {
+            let ty: &'d str = match self.plan.field_type(object, collected.name) {
                 Some(ty) => ty,
                 // Not a field of this type (introspection entry points, federation):
                 // kept as execution produced it.
@@ -371,21 +189,6 @@ where
             new.insert(name, completed?);
         }
         Some(Value::Object(new))
-    }
-
-    /// The declared type of `field` on `object` (`"[Course!]!"`), including the
-    /// introspection entry points of the query root.
-    fn field_type(&self, object: &str, field: &str) -> Option<&'d str> {
-        match field {
-            "__schema" if object == self.registry.query_type => Some("__Schema!"),
-            "__type" if object == self.registry.query_type => Some("__Type"),
-            _ => self
-                .registry
-                .types
-                .get(object)
-                .and_then(|t| t.field_by_name(field))
-                .map(|f| f.ty.as_str()),
-        }
     }
 
     /// Completes `value` against type `ty`; `None` means "null, and the parent must
@@ -424,7 +227,7 @@ where
     /// Whether `ty` is an object type of which `collected` selects no field at all.
     fn selects_nothing(&mut self, ty: &'d str, collected: &Collected<'d>) -> bool {
         match self.registry.types.get(ty) {
-            Some(MetaType::Object { .. }) => self.sub_collection(collected, ty).is_empty(),
+            Some(MetaType::Object { .. }) => self.plan.sub_collection(collected, ty).is_empty(),
             _ => false,
         }
     }
@@ -467,7 +270,7 @@ where
                     // Scalars and enums are complete as they are.
                     _ => return Some(value),
                 };
-                let collection = self.sub_collection(collected, runtime);
+                let collection = self.plan.sub_collection(collected, runtime);
                 self.complete_object(value, runtime, &collection, path)
             }
         }
@@ -497,7 +300,7 @@ where
         };
         // A selected `__typename` says it outright.
         for candidate in &possible {
-            let collection = self.sub_collection(collected, candidate);
+            let collection = self.plan.sub_collection(collected, candidate);
             if let Some(c) = collection.iter().find(|c| c.name == "__typename")
                 && let Some(Value::String(t)) = map.get(c.key)
             {
@@ -506,7 +309,7 @@ where
         }
         let mut fallback = None;
         for candidate in possible {
-            let collection = self.sub_collection(collected, candidate);
+            let collection = self.plan.sub_collection(collected, candidate);
             let explains_present = map
                 .keys()
                 .all(|k| collection.iter().any(|c| c.key == k.as_str()));

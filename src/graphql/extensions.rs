@@ -1,28 +1,55 @@
-//! Schema extensions: request-shape limits that async-graphql does not have built in
-//! (aliases, root fields, a depth limit that tells data from introspection), stable
-//! `extensions.code`s on every error, including the ones produced by parsing and
-//! validation, and the spec-exact completion of every response (`completion`).
+//! Schema extensions: what every operation passes before, while and after it runs.
+//!
+//! Before: the document is parsed and checked for its shape (aliases, root fields, a
+//! depth limit that tells data from introspection), priced (`cost`) and refused over
+//! the limit, and a document that repeats itself through fragments is rewritten to its
+//! plan (`plan`), so neither validation nor execution does the same work twice. While:
+//! every produced value and its bytes are counted against the execution budget, and
+//! resolvers yield, so a timeout interrupts even work that never waits. After: the
+//! response is completed to the letter of the specification (`completion`), and every
+//! error carries a stable `extensions.code`.
 
+use crate::config::Limits;
 use crate::error::AppError;
 use crate::graphql::RequestData;
 use crate::graphql::completion;
+use crate::graphql::cost::{self, ListBounds};
+use crate::graphql::plan::{self, FieldPlan};
+use crate::state::Reference;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextValidation,
+    NextResolve, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Field, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
 use async_graphql::{
-    Pos, Positioned, Response, ServerError, ServerResult, ValidationResult, Variables,
+    Name, Pos, Positioned, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The query could not be parsed.
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-/// The query does not fit the schema or exceeds a limit (depth, complexity, aliases…).
+/// The query does not fit the schema or exceeds a limit of its shape (depth, aliases…).
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+/// The operation's calculated cost is over the limit; refused before it runs.
+pub const MAX_COST_EXCEEDED: &str = "MAX_COST_EXCEEDED";
+/// The operation produced more values or bytes than one response may hold.
+pub const RESULT_LIMIT_EXCEEDED: &str = "RESULT_LIMIT_EXCEEDED";
+
+/// How long a parse error's message may be: the parser quotes the offending line, which
+/// may be the whole document.
+const MAX_PARSE_MESSAGE: usize = 400;
+
+/// How often a running operation yields to the runtime, so a timeout can interrupt one
+/// that never waits for the database. Not after a fixed number of fields: a yield makes
+/// async-graphql poll every pending field again, and an operation that yields every few
+/// fields spends its time polling.
+const YIELD_AFTER: std::time::Duration = std::time::Duration::from_millis(20);
+/// Fields between two looks at the clock.
+const CLOCK_EVERY: u64 = 256;
 
 /// Sets `extensions.code` on `err` unless it has one.
 pub fn with_code(mut err: ServerError, code: &str) -> ServerError {
@@ -57,12 +84,31 @@ fn with_coerced_field(mut err: ServerError) -> ServerError {
     err
 }
 
-/// Limits on the shape of a document and error codes for every error.
+/// The limits every operation passes, and error codes for every error.
 pub struct RequestShape {
-    pub max_aliases: usize,
-    pub max_root_fields: usize,
+    max_aliases: usize,
+    max_root_fields: usize,
     /// Depth of the data part of an operation (introspection has its own bound).
-    pub max_depth: usize,
+    max_depth: usize,
+    max_cost: u64,
+    max_values: u64,
+    max_bytes: u64,
+    /// The sizes of the schema's lists, read once from the schema and reference data.
+    bounds: Arc<OnceLock<ListBounds>>,
+}
+
+impl RequestShape {
+    pub fn new(limits: &Limits) -> RequestShape {
+        RequestShape {
+            max_aliases: limits.max_aliases,
+            max_root_fields: limits.max_root_fields,
+            max_depth: limits.max_depth,
+            max_cost: limits.max_cost,
+            max_values: limits.max_result_values,
+            max_bytes: limits.max_response_bytes as u64,
+            bounds: Arc::default(),
+        }
+    }
 }
 
 impl ExtensionFactory for RequestShape {
@@ -71,18 +117,50 @@ impl ExtensionFactory for RequestShape {
             max_aliases: self.max_aliases,
             max_root_fields: self.max_root_fields,
             max_depth: self.max_depth,
+            max_cost: self.max_cost,
+            max_values: self.max_values,
+            max_bytes: self.max_bytes,
+            bounds: self.bounds.clone(),
             prepared: Mutex::new(None),
+            values: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            stopped: AtomicBool::new(false),
+            last_yield: Mutex::new(std::time::Instant::now()),
+            paused: AtomicBool::new(false),
         })
     }
+}
+
+/// The cost of each operation priced, by name.
+type Costs = Vec<(Option<Name>, u64)>;
+
+/// What parsing learnt about a request, for the later steps (whose hooks do not see
+/// the document).
+#[derive(Clone)]
+struct Prepared {
+    doc: Arc<ExecutableDocument>,
+    variables: Variables,
+    costs: Costs,
 }
 
 struct RequestShapeExtension {
     max_aliases: usize,
     max_root_fields: usize,
     max_depth: usize,
-    /// The parsed document and variables of this request, for the completion pass
-    /// after execution (the execution hook does not see them).
-    prepared: Mutex<Option<(Arc<ExecutableDocument>, Variables)>>,
+    max_cost: u64,
+    max_values: u64,
+    max_bytes: u64,
+    bounds: Arc<OnceLock<ListBounds>>,
+    prepared: Mutex<Option<Prepared>>,
+    /// Field values produced so far, and their approximate bytes in the response.
+    values: AtomicU64,
+    bytes: AtomicU64,
+    /// The execution budget ran out: the rest of the operation is not worth doing.
+    stopped: AtomicBool,
+    /// When the operation last yielded to the runtime.
+    last_yield: Mutex<std::time::Instant>,
+    /// A yield is under way: every field yields until the operation is polled again.
+    paused: AtomicBool,
 }
 
 /// Positions of the aliased fields of a selection set, recursively (fragments are
@@ -139,12 +217,12 @@ fn depth<'a>(
         .unwrap_or(0)
 }
 
-/// The fields at the root of an operation, looking through fragments.
+/// The fields at the root of an operation, looking through fragments (each once).
 fn root_fields<'a>(
     doc: &'a ExecutableDocument,
     set: &'a SelectionSet,
     visited: &mut HashSet<&'a str>,
-    out: &mut Vec<&'a Positioned<Field>>,
+    out: &mut Vec<&'a Positioned<async_graphql::parser::types::Field>>,
 ) {
     for s in &set.items {
         match &s.node {
@@ -163,16 +241,225 @@ fn root_fields<'a>(
     }
 }
 
+/// What async-graphql's validation and execution walk: every field where it stands,
+/// fragments expanded at each spread (memoised per fragment, saturating), and the
+/// document's fragment errors that would make that walk endless or wrong: a spread of
+/// an unknown fragment, or a fragment that spreads itself.
+struct Expansion<'a> {
+    doc: &'a ExecutableDocument,
+    variables: &'a Variables,
+    memo: HashMap<&'a str, u64>,
+    visiting: Vec<&'a str>,
+}
+
+impl<'a> Expansion<'a> {
+    /// Whether `@skip`/`@include` certainly leave a selection out (a literal, or a
+    /// variable the request gives).
+    fn skipped(&self, directives: &[Positioned<async_graphql::parser::types::Directive>]) -> bool {
+        directives.iter().any(|d| {
+            let skip_if = match d.node.name.node.as_str() {
+                "skip" => true,
+                "include" => false,
+                _ => return false,
+            };
+            let value = match d.node.get_argument("if").map(|v| &v.node) {
+                Some(async_graphql_value::Value::Boolean(b)) => Some(*b),
+                Some(async_graphql_value::Value::Variable(name)) => {
+                    match self.variables.get(name) {
+                        Some(Value::Boolean(b)) => Some(*b),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            value == Some(skip_if)
+        })
+    }
+
+    fn set(&mut self, set: &'a SelectionSet) -> ServerResult<u64> {
+        let mut total: u64 = 0;
+        for s in &set.items {
+            let directives = match &s.node {
+                Selection::Field(f) => &f.node.directives,
+                Selection::InlineFragment(i) => &i.node.directives,
+                Selection::FragmentSpread(f) => &f.node.directives,
+            };
+            if self.skipped(directives) {
+                continue;
+            }
+            let n = match &s.node {
+                Selection::Field(f) => 1 + self.set(&f.node.selection_set.node)?,
+                Selection::InlineFragment(i) => self.set(&i.node.selection_set.node)?,
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if let Some(n) = self.memo.get(name) {
+                        *n
+                    } else {
+                        let Some(fragment) =
+                            self.doc.fragments.get(&spread.node.fragment_name.node)
+                        else {
+                            return Err(with_code(
+                                ServerError::new(
+                                    format!(r#"Unknown fragment: "{name}""#),
+                                    Some(spread.pos),
+                                ),
+                                VALIDATION_FAILED,
+                            ));
+                        };
+                        if let Some(at) = self.visiting.iter().position(|v| *v == name) {
+                            let via = self.visiting[at + 1..].join(", ");
+                            let message = if via.is_empty() {
+                                format!(r#"Cannot spread fragment "{name}" within itself."#)
+                            } else {
+                                format!(
+                                    r#"Cannot spread fragment "{name}" within itself via {via}."#
+                                )
+                            };
+                            return Err(with_code(
+                                ServerError::new(message, Some(spread.pos)),
+                                VALIDATION_FAILED,
+                            ));
+                        }
+                        self.visiting.push(name);
+                        let n = self.set(&fragment.node.selection_set.node)?;
+                        self.visiting.pop();
+                        self.memo.insert(name, n);
+                        n
+                    }
+                }
+            };
+            total = total.saturating_add(n);
+        }
+        Ok(total)
+    }
+}
+
+/// The fields async-graphql would walk for `doc` (all operations and fragments).
+fn expansion(doc: &ExecutableDocument, variables: &Variables) -> ServerResult<u64> {
+    let mut walk = Expansion {
+        doc,
+        variables,
+        memo: HashMap::new(),
+        visiting: Vec::new(),
+    };
+    let mut total: u64 = 0;
+    for (_, op) in doc.operations.iter() {
+        total = total.saturating_add(walk.set(&op.node.selection_set.node)?);
+    }
+    // Fragments no operation spreads are walked by validation too (and refused).
+    for (name, fragment) in &doc.fragments {
+        if !walk.memo.contains_key(name.as_str()) {
+            walk.visiting.push(name.as_str());
+            walk.set(&fragment.node.selection_set.node)?;
+            walk.visiting.pop();
+        }
+    }
+    Ok(total)
+}
+
+/// Names of the fragments the operations of `doc` spread, directly or through others.
+fn used_fragments(doc: &ExecutableDocument) -> HashSet<&str> {
+    fn walk<'a>(doc: &'a ExecutableDocument, set: &'a SelectionSet, used: &mut HashSet<&'a str>) {
+        for s in &set.items {
+            match &s.node {
+                Selection::Field(f) => walk(doc, &f.node.selection_set.node, used),
+                Selection::InlineFragment(i) => walk(doc, &i.node.selection_set.node, used),
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if used.insert(name)
+                        && let Some(f) = doc.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        walk(doc, &f.node.selection_set.node, used);
+                    }
+                }
+            }
+        }
+    }
+    let mut used = HashSet::new();
+    for (_, op) in doc.operations.iter() {
+        walk(doc, &op.node.selection_set.node, &mut used);
+    }
+    used
+}
+
+/// The names of the variables a selection set uses.
+fn variables_in(set: &SelectionSet, out: &mut HashSet<String>) {
+    fn value(v: &async_graphql_value::Value, out: &mut HashSet<String>) {
+        match v {
+            async_graphql_value::Value::Variable(name) => {
+                out.insert(name.to_string());
+            }
+            async_graphql_value::Value::List(items) => items.iter().for_each(|i| value(i, out)),
+            async_graphql_value::Value::Object(map) => map.values().for_each(|i| value(i, out)),
+            _ => {}
+        }
+    }
+    for s in &set.items {
+        match &s.node {
+            Selection::Field(f) => {
+                f.node
+                    .arguments
+                    .iter()
+                    .for_each(|(_, v)| value(&v.node, out));
+                f.node
+                    .directives
+                    .iter()
+                    .flat_map(|d| &d.node.arguments)
+                    .for_each(|(_, v)| value(&v.node, out));
+                variables_in(&f.node.selection_set.node, out);
+            }
+            Selection::InlineFragment(i) => variables_in(&i.node.selection_set.node, out),
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
+/// Approximate bytes of a produced value in the JSON response, not counting the
+/// objects inside it (their fields are counted where they are produced).
+fn value_bytes(value: &Value) -> u64 {
+    match value {
+        Value::Null => 4,
+        Value::Boolean(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => s.len() as u64 + 2,
+        Value::Enum(e) => e.len() as u64 + 2,
+        Value::Binary(b) => b.len() as u64 * 4 / 3 + 2,
+        Value::List(items) => 2 + items.iter().map(|v| value_bytes(v) + 1).sum::<u64>(),
+        Value::Object(_) => 2,
+    }
+}
+
+/// A parse error, with the parser's quotation of the document cut short.
+fn parse_error(err: async_graphql::parser::Error) -> ServerError {
+    let mut err = ServerError::from(err);
+    if err.message.len() > MAX_PARSE_MESSAGE {
+        let mut end = MAX_PARSE_MESSAGE;
+        while !err.message.is_char_boundary(end) {
+            end -= 1;
+        }
+        err.message.truncate(end);
+        err.message.push('…');
+    }
+    with_code(err, PARSE_FAILED)
+}
+
 impl RequestShapeExtension {
-    /// Prices the operation about to run and charges the caller's budget with it;
-    /// refuses before any resolver runs.
+    /// Charges the caller's budget with the cost of the operation about to run; the
+    /// refusal comes before any resolver runs.
     fn admit(
         &self,
         ctx: &ExtensionContext<'_>,
-        _prepared: Option<&(Arc<ExecutableDocument>, Variables)>,
-        _operation_name: Option<&str>,
+        prepared: Option<&Prepared>,
+        operation_name: Option<&str>,
     ) -> ServerResult<()> {
-        let cost: u64 = 1;
+        let cost = prepared
+            .and_then(|p| {
+                p.costs
+                    .iter()
+                    .find(|(name, _)| name.as_deref() == operation_name || p.costs.len() == 1)
+            })
+            .map(|(_, cost)| *cost)
+            .unwrap_or(1);
         if let Some(req) = ctx.data_opt::<RequestData>() {
             if let Some(budget) = &req.budget {
                 budget.charge(cost).map_err(|app| {
@@ -181,11 +468,186 @@ impl RequestShapeExtension {
                     err
                 })?;
             }
-            req.usage
-                .cost
-                .fetch_add(cost, std::sync::atomic::Ordering::Relaxed);
+            req.usage.cost.fetch_add(cost, Ordering::Relaxed);
         }
         Ok(())
+    }
+
+    /// The list bounds of this schema, computed on first use.
+    fn bounds(&self, ctx: &ExtensionContext<'_>) -> &ListBounds {
+        self.bounds.get_or_init(|| {
+            let reference = ctx
+                .data_opt::<Arc<Reference>>()
+                .cloned()
+                .unwrap_or_default();
+            ListBounds::new(&ctx.schema_env.registry, &reference)
+        })
+    }
+
+    /// Prices every operation that may run (the requested one, or all) and refuses
+    /// one over the cost or root-field limit; returns the costs and the size of the
+    /// plans.
+    fn price(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        doc: &ExecutableDocument,
+        variables: &Variables,
+    ) -> ServerResult<(Costs, u64)> {
+        let registry = &ctx.schema_env.registry;
+        let bounds = self.bounds(ctx);
+        let wanted = ctx
+            .data_opt::<RequestData>()
+            .and_then(|r| r.operation_name.as_deref());
+        let mut costs = Vec::new();
+        let mut fields: u64 = 0;
+        for (name, op) in doc.operations.iter() {
+            if let (Some(wanted), Some(name)) = (wanted, name)
+                && name.as_str() != wanted
+            {
+                continue;
+            }
+            let Some(root) = plan::root_type(registry, &op.node) else {
+                continue;
+            };
+            let mut field_plan = FieldPlan::new(registry, doc, variables, &op.node);
+            let collection = field_plan.collect(root, &[&op.node.selection_set.node]);
+            if collection.len() > self.max_root_fields {
+                return Err(with_code(
+                    ServerError::new(
+                        format!(
+                            "an operation selects {} root fields; at most {} are allowed",
+                            collection.len(),
+                            self.max_root_fields
+                        ),
+                        Some(op.pos),
+                    ),
+                    VALIDATION_FAILED,
+                ));
+            }
+            let priced = cost::price(&mut field_plan, bounds, root, &collection);
+            if !priced.complete || priced.cost > self.max_cost {
+                return Err(self.too_costly(
+                    op.pos,
+                    "the operation",
+                    priced.cost,
+                    self.max_cost,
+                    priced.complete,
+                ));
+            }
+            if priced.introspection > bounds.introspection_allowed {
+                return Err(self.too_costly(
+                    op.pos,
+                    "the operation's introspection",
+                    priced.introspection,
+                    bounds.introspection_allowed,
+                    true,
+                ));
+            }
+            costs.push((name.cloned(), priced.cost + priced.introspection));
+            fields = fields.saturating_add(priced.fields);
+        }
+        Ok((costs, fields))
+    }
+
+    fn too_costly(
+        &self,
+        pos: Pos,
+        what: &str,
+        requested: u64,
+        allowed: u64,
+        complete: bool,
+    ) -> ServerError {
+        let amount = if complete {
+            format!("{requested}")
+        } else {
+            format!("more than {requested}")
+        };
+        let mut err = ServerError::new(
+            format!(
+                "{what} costs {amount} points; at most {allowed} are allowed. Ask for smaller pages (`first`), fewer nested lists, or split the operation"
+            ),
+            Some(pos),
+        );
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        ext.set("code", MAX_COST_EXCEEDED);
+        let mut cost = async_graphql::indexmap::IndexMap::new();
+        cost.insert(Name::new("requested"), Value::from(requested));
+        cost.insert(Name::new("allowed"), Value::from(allowed));
+        ext.set("cost", Value::Object(cost));
+        err
+    }
+
+    /// `doc` with every operation rewritten to its plan (no fragments left), for a
+    /// document whose expansion is much larger than what it asks for.
+    fn normalise(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        doc: &ExecutableDocument,
+        variables: &Variables,
+        max_fields: usize,
+    ) -> ServerResult<ExecutableDocument> {
+        let used = used_fragments(doc);
+        if let Some((name, fragment)) = doc
+            .fragments
+            .iter()
+            .find(|(name, _)| !used.contains(name.as_str()))
+        {
+            return Err(with_code(
+                ServerError::new(
+                    format!(r#"Fragment "{name}" is never used"#),
+                    Some(fragment.pos),
+                ),
+                VALIDATION_FAILED,
+            ));
+        }
+        let registry = &ctx.schema_env.registry;
+        let rewrite = |op: &Positioned<OperationDefinition>| -> ServerResult<Positioned<OperationDefinition>> {
+            let mut field_plan = FieldPlan::new(registry, doc, variables, &op.node);
+            let set = field_plan.normalise(max_fields).map_err(|e| {
+                let message = match e {
+                    plan::NormaliseError::Invalid(message) => message,
+                    plan::NormaliseError::TooLarge => format!(
+                        "the document asks for more than {max_fields} distinct fields; merge repeated selections"
+                    ),
+                };
+                with_code(ServerError::new(message, Some(op.pos)), VALIDATION_FAILED)
+            })?;
+            let mut op = op.clone();
+            op.node.selection_set.node = set;
+            // A variable used only where `@skip`/`@include` left the selection out is
+            // no longer used: its definition goes with it.
+            let mut used = HashSet::new();
+            variables_in(&op.node.selection_set.node, &mut used);
+            op.node
+                .variable_definitions
+                .retain(|d| used.contains(d.node.name.node.as_str()));
+            Ok(op)
+        };
+        let operations = match &doc.operations {
+            DocumentOperations::Single(op) => DocumentOperations::Single(rewrite(op)?),
+            DocumentOperations::Multiple(ops) => DocumentOperations::Multiple(
+                ops.iter()
+                    .map(|(name, op)| Ok((name.clone(), rewrite(op)?)))
+                    .collect::<ServerResult<_>>()?,
+            ),
+        };
+        Ok(ExecutableDocument {
+            operations,
+            fragments: HashMap::new(),
+        })
+    }
+
+    /// The error that replaces a response once the execution budget ran out.
+    fn over_budget(&self, what: &str, limit: u64) -> ServerError {
+        let mut err = ServerError::new(
+            format!(
+                "the response would hold more than {limit} {what}; ask for smaller pages or fewer fields"
+            ),
+            None,
+        );
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        ext.set("code", RESULT_LIMIT_EXCEEDED);
+        err
     }
 
     fn check(&self, doc: &ExecutableDocument) -> ServerResult<()> {
@@ -224,19 +686,6 @@ impl RequestShapeExtension {
                 &mut HashSet::new(),
                 &mut roots,
             );
-            if roots.len() > self.max_root_fields {
-                return Err(with_code(
-                    ServerError::new(
-                        format!(
-                            "an operation selects {} root fields; at most {} are allowed",
-                            roots.len(),
-                            self.max_root_fields
-                        ),
-                        Some(op.pos),
-                    ),
-                    VALIDATION_FAILED,
-                ));
-            }
             for field in roots {
                 let introspection = matches!(field.node.name.node.as_str(), "__schema" | "__type");
                 let (limit, what) = if introspection {
@@ -297,15 +746,30 @@ impl Extension for RequestShapeExtension {
         ctx: &ExtensionContext<'_>,
         query: &str,
         variables: &Variables,
-        next: NextParseQuery<'_>,
+        _next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next
-            .run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, PARSE_FAILED))?;
+        // Parsed here rather than by async-graphql, whose own check after parsing
+        // follows every fragment spread where it stands: a document that spreads
+        // fragments into each other would cost the size of its expansion before any
+        // limit could look at it. The checks below are linear in the document.
+        let doc = async_graphql::parser::parse_query(query).map_err(parse_error)?;
         self.check(&doc)?;
+        let expanded = expansion(&doc, variables)?;
+        let (costs, fields) = self.price(ctx, &doc, variables)?;
+        // A document that repeats itself (the same fragment spread many times over, the
+        // same field twice) is rewritten to what it asks for, which is what was priced.
+        let doc = if expanded > fields {
+            let max_fields = usize::try_from(self.max_cost).unwrap_or(usize::MAX);
+            self.normalise(ctx, &doc, variables, max_fields)?
+        } else {
+            doc
+        };
         if let Ok(mut prepared) = self.prepared.lock() {
-            *prepared = Some((Arc::new(doc.clone()), variables.clone()));
+            *prepared = Some(Prepared {
+                doc: Arc::new(doc.clone()),
+                variables: variables.clone(),
+                costs,
+            });
         }
         // The audit log names the operation; a document with one named operation needs
         // no `operationName` to say which.
@@ -332,18 +796,79 @@ impl Extension for RequestShapeExtension {
         if let Err(err) = self.admit(ctx, prepared.as_ref(), operation_name) {
             return Response::from_errors(vec![err]);
         }
-        let mut response = next.run(ctx, operation_name).await;
-        if let Some((doc, variables)) = prepared {
+        // Each poll of the operation starts unpaused (see `resolve`).
+        let run = next.run(ctx, operation_name);
+        let mut run = std::pin::pin!(run);
+        let mut response = std::future::poll_fn(|cx| {
+            self.paused.store(false, Ordering::Relaxed);
+            run.as_mut().poll(cx)
+        })
+        .await;
+        if self.stopped.load(Ordering::Relaxed) {
+            // Whatever was produced before the budget ran out is dropped with its
+            // errors: one error says why.
+            let values = self.values.load(Ordering::Relaxed);
+            let err = if values > self.max_values {
+                self.over_budget("field values", self.max_values)
+            } else {
+                self.over_budget("bytes", self.max_bytes)
+            };
+            return Response::from_errors(vec![err]);
+        }
+        if let Some(prepared) = prepared {
             completion::complete(
                 &ctx.schema_env.registry,
-                &doc,
-                &variables,
+                &prepared.doc,
+                &prepared.variables,
                 operation_name,
                 &mut response.data,
                 &mut response.errors,
             );
         }
         response
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let key_bytes = info.name.len() as u64 + 3;
+        let values = self.values.fetch_add(1, Ordering::Relaxed) + 1;
+        if values > self.max_values || self.stopped.load(Ordering::Relaxed) {
+            self.stopped.store(true, Ordering::Relaxed);
+            return Err(self.over_budget("field values", self.max_values));
+        }
+        if self.paused.load(Ordering::Relaxed) {
+            // Another field found a yield due in this poll: no work until the runtime
+            // had its turn, or the fields still to poll would each work on.
+            tokio::task::yield_now().await;
+        } else if values.is_multiple_of(CLOCK_EVERY) {
+            let now = std::time::Instant::now();
+            let due = self
+                .last_yield
+                .lock()
+                .map(|mut last| {
+                    let due = now.duration_since(*last) >= YIELD_AFTER;
+                    if due {
+                        *last = now;
+                    }
+                    due
+                })
+                .unwrap_or(false);
+            if due {
+                self.paused.store(true, Ordering::Relaxed);
+                tokio::task::yield_now().await;
+            }
+        }
+        let value = next.run(ctx, info).await?;
+        let bytes = key_bytes + value.as_ref().map(value_bytes).unwrap_or(4);
+        if self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > self.max_bytes {
+            self.stopped.store(true, Ordering::Relaxed);
+            return Err(self.over_budget("bytes", self.max_bytes));
+        }
+        Ok(value)
     }
 
     async fn validation(

@@ -4,11 +4,13 @@
 //! without a database; `AppState::new` adds the pool and reference data.
 
 pub mod completion;
+pub mod cost;
 pub mod extensions;
 pub mod id;
 pub mod input;
 pub mod loader;
 pub mod mutation;
+pub(crate) mod plan;
 pub mod query;
 pub mod types;
 
@@ -35,6 +37,8 @@ pub struct RequestData {
     pub budget: Option<Arc<dyn CostBudget>>,
     /// What the request's operations cost, for response headers and metrics.
     pub usage: Arc<Usage>,
+    /// The operation the request names (`operationName`), to price the one that runs.
+    pub operation_name: Option<String>,
 }
 
 /// A caller's budget of cost points (the rate limit): charged with an operation's
@@ -60,12 +64,7 @@ pub fn schema_builder(
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_complexity(limits.max_complexity)
-    .extension(extensions::RequestShape {
-        max_aliases: limits.max_aliases,
-        max_root_fields: limits.max_root_fields,
-        max_depth: limits.max_depth,
-    })
+    .extension(extensions::RequestShape::new(limits))
 }
 
 /// The published SDL: fields, arguments and enum values sorted, so diffs are stable.

@@ -7,7 +7,7 @@
 
 use crate::auth::Principal;
 use crate::graphql::RequestData;
-use crate::graphql::extensions::{PARSE_FAILED, VALIDATION_FAILED};
+use crate::graphql::extensions::{MAX_COST_EXCEEDED, PARSE_FAILED, VALIDATION_FAILED};
 use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{Batched, Scheduler};
 use crate::service::audit::{self, AuditCollector};
@@ -87,12 +87,14 @@ fn prepare(
     );
     let audit = Arc::new(AuditCollector::default());
     audits.push(audit.clone());
+    let operation_name = request.operation_name.clone();
     request.data(RequestData {
         principal: principal.clone(),
         loaders: Arc::new(loaders),
         audit,
         budget: None,
         usage: Arc::default(),
+        operation_name,
     })
 }
 
@@ -140,7 +142,7 @@ fn respond(headers: &HeaderMap, response: BatchResponse) -> Response {
     let request_failed = match &response {
         BatchResponse::Single(r) => r.errors.iter().any(|e| {
             let code = e.extensions.as_ref().and_then(|x| x.get("code"));
-            matches!(code, Some(async_graphql::Value::String(c)) if c == PARSE_FAILED || c == VALIDATION_FAILED)
+            matches!(code, Some(async_graphql::Value::String(c)) if [PARSE_FAILED, VALIDATION_FAILED, MAX_COST_EXCEEDED].contains(&c.as_str()))
         }),
         BatchResponse::Batch(_) => false,
     };

@@ -20,6 +20,16 @@ impl ProfessionCatalog {
         Ok(ProfessionCatalog { professions })
     }
 
+    /// Number of professions.
+    pub fn len(&self) -> usize {
+        self.all().len()
+    }
+
+    /// Whether the catalogue is empty.
+    pub fn is_empty(&self) -> bool {
+        self.all().is_empty()
+    }
+
     /// All professions.
     pub fn all(&self) -> &[profession::Model] {
         &self.professions

@@ -45,6 +45,21 @@ impl RegionTree {
         }
     }
 
+    /// Number of regions.
+    pub fn len(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// Whether there are no regions at all.
+    pub fn is_empty(&self) -> bool {
+        self.regions.is_empty()
+    }
+
+    /// The most direct children any region has.
+    pub fn max_children(&self) -> usize {
+        self.children.values().map(Vec::len).max().unwrap_or(0)
+    }
+
     /// The region with this code, if any.
     pub fn get(&self, code: &str) -> Option<&region::Model> {
         self.by_code.get(code).map(|i| &self.regions[*i])

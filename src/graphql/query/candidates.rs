@@ -21,10 +21,7 @@ pub struct CandidateQuery;
 #[Object]
 impl CandidateQuery {
     /// Candidates the caller may see (scope `candidates:read`), in registration order.
-    #[graphql(
-        guard = "RequireScope(Scope::CandidatesRead)",
-        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
-    )]
+    #[graphql(guard = "RequireScope(Scope::CandidatesRead)")]
     async fn candidates(
         &self,
         ctx: &Context<'_>,
@@ -74,9 +71,6 @@ impl CandidateQuery {
     }
 
     /// Who read, exported or erased personal data, oldest first: the entries of the caller's own candidates (an advisory centre answering a person's request, GDPR Art. 15), or all entries with `audit:read`.
-    #[graphql(
-        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
-    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -17,10 +17,7 @@ pub struct CaseQuery;
 #[Object]
 impl CaseQuery {
     /// Recognition cases the caller may see (scope `cases:read`), in opening order.
-    #[graphql(
-        guard = "RequireScope(Scope::CasesRead)",
-        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
-    )]
+    #[graphql(guard = "RequireScope(Scope::CasesRead)")]
     async fn cases(
         &self,
         ctx: &Context<'_>,

@@ -16,9 +16,6 @@ pub struct CourseQuery;
 #[Object]
 impl CourseQuery {
     /// The course catalogue, by title.
-    #[graphql(
-        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
-    )]
     async fn courses(
         &self,
         ctx: &Context<'_>,
@@ -70,9 +67,6 @@ impl CourseQuery {
     }
 
     /// Course runs across the catalogue, by start date: "where can I take a knowledge-test preparation course near Leipzig starting before June?"
-    #[graphql(
-        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
-    )]
     async fn course_runs(
         &self,
         ctx: &Context<'_>,

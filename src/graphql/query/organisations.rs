@@ -15,9 +15,6 @@ pub struct OrganisationQuery;
 #[Object]
 impl OrganisationQuery {
     /// The partner directory, by name.
-    #[graphql(
-        complexity = "crate::graphql::types::connection::page_cost(first, last) * child_complexity + 1"
-    )]
     async fn organisations(
         &self,
         ctx: &Context<'_>,

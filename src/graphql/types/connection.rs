@@ -133,12 +133,3 @@ macro_rules! connection {
 }
 
 pub(crate) use connection;
-
-/// Complexity weight of a connection field: the page size asked for (or the default),
-/// so `first: 100` of a costly node costs a hundred times that node.
-pub fn page_cost(first: Option<i32>, last: Option<i32>) -> usize {
-    first
-        .or(last)
-        .unwrap_or(crate::service::pagination::DEFAULT_PAGE_SIZE)
-        .clamp(1, crate::service::pagination::MAX_PAGE_SIZE) as usize
-}

@@ -101,7 +101,6 @@ impl Course {
     }
 
     /// The course's runs, by start date.
-    #[graphql(complexity = "super::connection::page_cost(first, last) * child_complexity + 1")]
     async fn runs(
         &self,
         ctx: &Context<'_>,

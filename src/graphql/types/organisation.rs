@@ -95,7 +95,6 @@ impl Organisation {
     }
 
     /// Courses this organisation offers, by title.
-    #[graphql(complexity = "super::connection::page_cost(first, last) * child_complexity + 1")]
     async fn courses(
         &self,
         ctx: &Context<'_>,

@@ -10,16 +10,17 @@ use crate::graphql::RequestData;
 use crate::graphql::extensions::{PARSE_FAILED, VALIDATION_FAILED};
 use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{Batched, Scheduler};
+use crate::http::refusal;
 use crate::service::audit::{self, AuditCollector};
 use crate::state::AppState;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -28,13 +29,7 @@ const JSON: &str = "application/json";
 
 /// A request-level error (the body never reached GraphQL execution).
 fn request_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
-    (
-        status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(JSON))],
-        body.to_string(),
-    )
-        .into_response()
+    refusal::error_response(status, code, message)
 }
 
 /// The caller of a request: anonymous without `Authorization`, a client with a valid
@@ -179,7 +174,29 @@ fn respond(headers: &HeaderMap, response: BatchResponse) -> Response {
 }
 
 /// `POST /graphql`: a single request or a batch (a JSON array) of at most `max_batch`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            return if status == StatusCode::PAYLOAD_TOO_LARGE {
+                request_error(
+                    status,
+                    refusal::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the request body is larger than {} bytes",
+                        state.limits.max_body_bytes
+                    ),
+                )
+            } else {
+                request_error(status, refusal::BAD_REQUEST, rejection.body_text())
+            };
+        }
+    };
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -187,7 +204,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     if !is_json {
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_REQUEST",
+            refusal::UNSUPPORTED_MEDIA_TYPE,
             "send GraphQL requests as `Content-Type: application/json`",
         );
     }
@@ -255,7 +272,7 @@ pub async fn get(
         if mutation {
             let mut response = request_error(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "BAD_REQUEST",
+                refusal::METHOD_NOT_ALLOWED,
                 "only queries may be sent with GET; use POST for mutations",
             );
             response

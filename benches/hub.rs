@@ -167,6 +167,7 @@ async fn main() {
         measure(5, 4, || async {
             knotenpunkt::service::clients::authenticate(
                 &state.db,
+                &state.secrets,
                 &school.client_id,
                 &school.secret,
             )

@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::config::Limits;
 use crate::error::AppResult;
 use crate::graphql::{self, AppSchema};
+use crate::service::clients::SecretVerifier;
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
 use sea_orm::DatabaseConnection;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub auth: Arc<Auth>,
     pub schema: AppSchema,
+    /// Client secret verification at the token endpoint.
+    pub secrets: Arc<SecretVerifier>,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             limits: Arc::new(limits),
             auth: Arc::new(auth),
             schema,
+            secrets: Arc::new(SecretVerifier::new().await?),
         })
     }
 }

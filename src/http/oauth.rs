@@ -130,7 +130,7 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
             );
         }
     }
-    let client = match clients::authenticate(&state.db, &client_id, &secret).await {
+    let client = match clients::authenticate(&state.db, &state.secrets, &client_id, &secret).await {
         Ok(Some(c)) => c,
         Ok(None) => return invalid_client(used_basic),
         Err(err) => {

@@ -1,9 +1,11 @@
 //! The HTTP surface: GraphQL, health probes, and the middleware every request passes.
 
+pub mod client_addr;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod oauth;
+pub mod rate_limit;
 pub mod refusal;
 
 use crate::state::AppState;
@@ -34,6 +36,10 @@ pub fn router(state: AppState) -> Router {
         // OpenID Connect Discovery clients (openid-client, authlib) look here first.
         .route("/.well-known/openid-configuration", get(oauth::metadata))
         .route("/.well-known/jwks.json", get(oauth::jwks))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::attach,
+        ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -37,6 +37,26 @@ pub fn error_response(status: StatusCode, code: &str, message: impl Into<String>
         .into_response()
 }
 
+/// A 429 with `Retry-After` and `extensions.retryAfter`.
+pub fn rate_limited(retry_after_secs: u64, message: impl Into<String>) -> Response {
+    let body = json!({ "errors": [{
+        "message": message.into(),
+        "extensions": { "code": RATE_LIMITED, "retryAfter": retry_after_secs },
+    }] });
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::RETRY_AFTER, HeaderValue::from(retry_after_secs)),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)

@@ -317,6 +317,72 @@ pub struct Limits {
     /// Time after which a request is aborted, in seconds.
     #[arg(long, env = "KNOTENPUNKT_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,
+    #[command(flatten)]
+    pub rate: RateLimits,
+}
+
+/// Rate limits: budgets per minute, kept in this process's memory (per replica).
+/// `0` turns a limit off.
+#[derive(Debug, Clone, Args)]
+pub struct RateLimits {
+    /// Cost points a client (token `client_id`) may spend per minute on GraphQL operations.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_RATE_LIMIT_POINTS_PER_MINUTE",
+        default_value_t = 100_000
+    )]
+    pub rate_limit_points_per_minute: u32,
+    /// Cost points an anonymous caller (per address) may spend per minute.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_RATE_LIMIT_ANONYMOUS_POINTS_PER_MINUTE",
+        default_value_t = 20_000
+    )]
+    pub rate_limit_anonymous_points_per_minute: u32,
+    /// Requests per minute to the token endpoint for one `client_id`.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_TOKEN_REQUESTS_PER_MINUTE",
+        default_value_t = 20
+    )]
+    pub token_requests_per_minute: u32,
+    /// Requests per minute to the token endpoint from one address.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_TOKEN_REQUESTS_PER_MINUTE_PER_ADDRESS",
+        default_value_t = 60
+    )]
+    pub token_requests_per_minute_per_address: u32,
+    /// Proxies or gateways (IP addresses or CIDR ranges, comma-separated) whose
+    /// `Forwarded` / `X-Forwarded-For` header names the caller's address.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_proxy
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header the trusted proxies write the caller's address into (any other is ignored).
+    #[arg(long, env = "KNOTENPUNKT_FORWARDED_HEADER", value_enum, default_value_t = ForwardedHeader::XForwardedFor)]
+    pub forwarded_header: ForwardedHeader,
+}
+
+/// Where a trusted proxy puts the address it received a request from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, …`
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1, …` (RFC 7239).
+    Forwarded,
+}
+
+/// An IP address (one host) or a CIDR range.
+fn parse_proxy(value: &str) -> Result<ipnet::IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{value}` is neither an IP address nor a CIDR range"))
 }
 
 impl Limits {
@@ -340,6 +406,12 @@ fn defaults<T: Args>() -> T {
 }
 
 impl Default for Limits {
+    fn default() -> Self {
+        defaults()
+    }
+}
+
+impl Default for RateLimits {
     fn default() -> Self {
         defaults()
     }

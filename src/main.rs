@@ -14,6 +14,7 @@ use knotenpunkt::service::clients;
 use knotenpunkt::{AppState, db, graphql};
 use migration::{Migrator, MigratorTrait, Removal};
 use sea_orm::DatabaseConnection;
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 use tracing_subscriber::EnvFilter;
@@ -385,7 +386,9 @@ async fn serve(mut args: ServeArgs) -> Result<(), BoxError> {
     if let (Some(outcome), true) = (&outcome, builtin) {
         print_demo_clients(&args, &conn, outcome).await?;
     }
-    axum::serve(listener, knotenpunkt::app(state))
+    // The peer's address keys the rate limits of anonymous callers.
+    let app = knotenpunkt::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

@@ -1,10 +1,13 @@
 //! Shared application state: the connection pool, reference data and configuration.
-//! Cloned into every request; holds nothing a second replica would need to share.
+//! Cloned into every request; holds nothing a second replica would need to share (the
+//! rate limit budgets are per replica by design).
 
 use crate::auth::Auth;
 use crate::config::Limits;
 use crate::error::AppResult;
 use crate::graphql::{self, AppSchema};
+use crate::http::rate_limit::Limiters;
+use crate::service::clients::SecretVerifier;
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
 use sea_orm::DatabaseConnection;
@@ -35,6 +38,10 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub auth: Arc<Auth>,
     pub schema: AppSchema,
+    /// Rate limit budgets (this replica's).
+    pub limiters: Arc<Limiters>,
+    /// Client secret verification at the token endpoint.
+    pub secrets: Arc<SecretVerifier>,
 }
 
 impl AppState {
@@ -48,9 +55,11 @@ impl AppState {
         Ok(AppState {
             db,
             reference,
+            limiters: Arc::new(Limiters::new(&limits.rate)),
             limits: Arc::new(limits),
             auth: Arc::new(auth),
             schema,
+            secrets: Arc::new(SecretVerifier::new().await?),
         })
     }
 }

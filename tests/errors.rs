@@ -288,7 +288,7 @@ async fn get_serves_graphiql_and_read_only_queries() {
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["data"]["professions"].as_array().unwrap().len(), 15);
 
-    let (status, headers, _) = app
+    let (status, headers, body) = app
         .send(
             Request::get("/graphql?query=mutation%20%7B%20x%20%7D")
                 .body(Body::empty())
@@ -297,4 +297,156 @@ async fn get_serves_graphiql_and_read_only_queries() {
         .await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(headers["allow"], "POST");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(code(&body), "METHOD_NOT_ALLOWED", "{body}");
+}
+
+/// The status, `Content-Type` and JSON body of a raw request.
+async fn refusal(app: &TestApp, request: Request<Body>) -> (StatusCode, String, Value) {
+    let (status, headers, body) = app.send(request).await;
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = serde_json::from_slice(&body).unwrap_or_else(|_| {
+        panic!(
+            "{status}: a JSON body, got {:?}",
+            String::from_utf8_lossy(&body)
+        )
+    });
+    (status, ct, body)
+}
+
+#[tokio::test]
+async fn every_refusal_is_a_graphql_error_with_a_code() {
+    let app = TestApp::with_limits(Limits {
+        max_body_bytes: 1024,
+        ..Limits::default()
+    })
+    .await;
+    let big = json!({ "query": "{ __typename }", "pad": "x".repeat(2048) }).to_string();
+    let cases = [
+        (
+            Request::post("/graphql")
+                .header("content-type", "application/json")
+                .body(Body::from(big.clone()))
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        // The same limit at the token endpoint, refused before the handler reads it.
+        (
+            Request::post("/oauth/token")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(format!("grant_type={}", "x".repeat(2048))))
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (
+            Request::post("/graphql")
+                .header("content-type", "text/plain")
+                .body(Body::from("{ __typename }"))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            Request::post("/graphql")
+                .header("content-type", "application/json")
+                .body(Body::from("{ not json"))
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+        ),
+        (
+            Request::delete("/graphql").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            Request::get("/oauth/token").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            Request::get("/nowhere").body(Body::empty()).unwrap(),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        ),
+    ];
+    for (request, status, expected) in cases {
+        let what = format!("{} {}", request.method(), request.uri());
+        let (got, ct, body) = refusal(&app, request).await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert_eq!(ct, "application/json", "{what}");
+        assert_eq!(code(&body), expected, "{what}: {body}");
+        assert!(
+            !body["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{what}: {body}"
+        );
+        assert!(body.get("data").is_none(), "{what}: {body}");
+    }
+    let (_, headers, _) = app
+        .send(Request::delete("/graphql").body(Body::empty()).unwrap())
+        .await;
+    assert!(
+        headers["allow"].to_str().unwrap().contains("POST"),
+        "405 keeps `Allow`: {headers:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_that_runs_too_long_is_503_with_a_json_body() {
+    let app = TestApp::with_limits(Limits {
+        request_timeout_secs: 1,
+        ..Limits::default()
+    })
+    .await;
+    let school = app.demo_token("school").await;
+    // Another connection holds the write lock, so the mutation waits past the timeout.
+    let blocker = sea_orm::Database::connect(
+        sea_orm::ConnectOptions::new(app.database_url.clone())
+            .max_connections(1)
+            .to_owned(),
+    )
+    .await
+    .unwrap();
+    use sea_orm::ConnectionTrait;
+    if common::on_postgres() {
+        blocker.execute_unprepared("BEGIN").await.unwrap();
+        blocker
+            .execute_unprepared("LOCK TABLE course IN EXCLUSIVE MODE")
+            .await
+            .unwrap();
+    } else {
+        blocker.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+    }
+    let started = std::time::Instant::now();
+    let (status, ct, body) = refusal(
+        &app,
+        Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {school}"))
+            .body(Body::from(
+                json!({
+                    "query": "mutation($input: RegisterCourseInput!) { registerCourse(input: $input) { course { id } } }",
+                    "variables": { "input": { "type": "KNOWLEDGE_TEST_PREP", "title": "Abendkurs",
+                                              "professions": ["nurse"], "languageLevel": "B2" } }
+                })
+                .to_string(),
+            ))
+            .unwrap(),
+    )
+    .await;
+    blocker.execute_unprepared("ROLLBACK").await.unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(ct, "application/json");
+    assert_eq!(code(&body), "TIMEOUT", "{body}");
+    assert!(body.get("data").is_none(), "{body}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

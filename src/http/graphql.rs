@@ -6,20 +6,24 @@
 //! response is 200. Errors always carry `extensions.code`.
 
 use crate::auth::Principal;
-use crate::graphql::RequestData;
 use crate::graphql::extensions::{MAX_COST_EXCEEDED, PARSE_FAILED, VALIDATION_FAILED};
 use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{Batched, Scheduler};
+use crate::graphql::{CostBudget, RequestData};
+use crate::http::client_addr::ClientAddr;
+use crate::http::rate_limit::{RequestBudget, Verdict, retry_after_secs};
+use crate::http::refusal;
 use crate::service::audit::{self, AuditCollector};
 use crate::state::AppState;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request};
+use axum::Extension;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -28,13 +32,7 @@ const JSON: &str = "application/json";
 
 /// A request-level error (the body never reached GraphQL execution).
 fn request_error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] });
-    (
-        status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(JSON))],
-        body.to_string(),
-    )
-        .into_response()
+    refusal::error_response(status, code, message)
 }
 
 /// The caller of a request: anonymous without `Authorization`, a client with a valid
@@ -71,10 +69,11 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
         .any(|v| v.contains(GRAPHQL_RESPONSE))
 }
 
-/// Attaches the caller, fresh loaders and an audit collector to a request.
+/// Attaches the caller, its budget, fresh loaders and an audit collector to a request.
 fn prepare(
     state: &AppState,
     principal: &Principal,
+    budget: Option<&Arc<RequestBudget>>,
     scheduler: &Arc<Scheduler>,
     audits: &mut Vec<Arc<AuditCollector>>,
     request: Request,
@@ -92,34 +91,87 @@ fn prepare(
         principal: principal.clone(),
         loaders: Arc::new(loaders),
         audit,
-        budget: None,
+        budget: budget.map(|b| b.clone() as Arc<dyn CostBudget>),
         usage: Arc::default(),
         operation_name,
     })
 }
 
-/// Authenticates, executes a request or batch, writes the audit log of the personal
-/// data it returns, and answers. If the audit entries cannot be written, the response
-/// is withheld: personal data never leaves the hub unrecorded.
-async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> Response {
-    let principal = match caller(state, headers).await {
-        Ok(p) => p,
-        Err(response) => return response,
+/// Who is calling and what they may spend: the principal and its rate limit budget.
+struct Caller {
+    principal: Principal,
+    budget: Option<Arc<RequestBudget>>,
+}
+
+/// Authenticates the caller. A token that cannot be verified is refused (401), and the
+/// refusal is charged to the budget of the caller's address.
+async fn identify(
+    state: &AppState,
+    headers: &HeaderMap,
+    addr: ClientAddr,
+) -> Result<Caller, Response> {
+    match caller(state, headers).await {
+        Ok(principal) => Ok(Caller {
+            budget: state.limiters.graphql_budget(&principal, addr.0),
+            principal,
+        }),
+        Err(response) => {
+            let budget = state.limiters.graphql_budget(&Principal::Anonymous, addr.0);
+            Err(settle(budget.as_ref(), response))
+        }
+    }
+}
+
+/// Settles a request with its budget and adds the `x-ratelimit-*` headers: an answer
+/// refused before any operation ran, or whose every operation was refused, becomes a
+/// 429 (the latter already is one, see `respond`).
+fn settle(budget: Option<&Arc<RequestBudget>>, mut response: Response) -> Response {
+    let Some(budget) = budget else {
+        return response;
     };
+    if let Verdict::Refused(wait) = budget.settle()
+        && response.status() != StatusCode::TOO_MANY_REQUESTS
+    {
+        let secs = retry_after_secs(wait);
+        response = refusal::rate_limited(
+            secs,
+            format!("the rate limit is spent; retry after {secs} s"),
+        );
+    }
+    budget.write_headers(response.headers_mut());
+    response
+}
+
+/// Executes a request or batch, writes the audit log of the personal data it returns,
+/// and answers. If the audit entries cannot be written, the response is withheld:
+/// personal data never leaves the hub unrecorded.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    batch: BatchRequest,
+) -> Response {
+    let Caller { principal, budget } = caller;
+    let budget = budget.as_ref();
     let scheduler = Arc::new(Scheduler::default());
     let mut audits = Vec::new();
     let batch = match batch {
-        BatchRequest::Single(r) => {
-            BatchRequest::Single(prepare(state, &principal, &scheduler, &mut audits, r))
-        }
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(
+            state,
+            principal,
+            budget,
+            &scheduler,
+            &mut audits,
+            r,
+        )),
         BatchRequest::Batch(rs) => BatchRequest::Batch(
             rs.into_iter()
-                .map(|r| prepare(state, &principal, &scheduler, &mut audits, r))
+                .map(|r| prepare(state, principal, budget, &scheduler, &mut audits, r))
                 .collect(),
         ),
     };
     let response = Batched::new(state.schema.execute_batch(batch), scheduler).await;
-    if let Err(err) = audit::flush_all(&audits, &state.db, &principal).await {
+    if let Err(err) = audit::flush_all(&audits, &state.db, principal).await {
         tracing::error!(error = ?err, "audit log write failed; response withheld");
         return request_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -127,7 +179,9 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
             "the access could not be recorded in the audit log, so no data is returned; retry later",
         );
     }
-    respond(headers, response)
+    // Every operation refused by the rate limit: nothing ran, so the answer is a 429.
+    let refused = matches!(budget.map(|b| b.verdict()), Some(Verdict::Refused(_)));
+    respond(headers, response, refused)
 }
 
 /// The body of a request that failed before execution.
@@ -136,17 +190,21 @@ struct ErrorsOnly<'a> {
     errors: &'a [async_graphql::ServerError],
 }
 
-/// Serialises the response with the status and media type the client negotiated.
-fn respond(headers: &HeaderMap, response: BatchResponse) -> Response {
+/// Serialises the response with the status and media type the client negotiated;
+/// `rate_limited`: no operation ran because the caller's budget is spent (429).
+fn respond(headers: &HeaderMap, response: BatchResponse, rate_limited: bool) -> Response {
     let modern = wants_graphql_response(headers);
-    let request_failed = match &response {
-        BatchResponse::Single(r) => r.errors.iter().any(|e| {
-            let code = e.extensions.as_ref().and_then(|x| x.get("code"));
-            matches!(code, Some(async_graphql::Value::String(c)) if [PARSE_FAILED, VALIDATION_FAILED, MAX_COST_EXCEEDED].contains(&c.as_str()))
-        }),
-        BatchResponse::Batch(_) => false,
-    };
-    let status = if modern && request_failed {
+    let request_failed = rate_limited
+        || match &response {
+            BatchResponse::Single(r) => r.errors.iter().any(|e| {
+                let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+                matches!(code, Some(async_graphql::Value::String(c)) if [PARSE_FAILED, VALIDATION_FAILED, MAX_COST_EXCEEDED].contains(&c.as_str()))
+            }),
+            BatchResponse::Batch(_) => false,
+        };
+    let status = if rate_limited {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if modern && request_failed {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -160,6 +218,11 @@ fn respond(headers: &HeaderMap, response: BatchResponse) -> Response {
         (BatchResponse::Single(r), true) => {
             serde_json::to_string(&ErrorsOnly { errors: &r.errors })
         }
+        (BatchResponse::Batch(rs), true) => serde_json::to_string(
+            &rs.iter()
+                .map(|r| ErrorsOnly { errors: &r.errors })
+                .collect::<Vec<_>>(),
+        ),
         _ => serde_json::to_string(&response),
     };
     match body {
@@ -181,7 +244,44 @@ fn respond(headers: &HeaderMap, response: BatchResponse) -> Response {
 }
 
 /// `POST /graphql`: a single request or a batch (a JSON array) of at most `max_batch`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let caller = match identify(&state, &headers, addr).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let response = post_as(&state, &headers, &caller, body).await;
+    settle(caller.budget.as_ref(), response)
+}
+
+async fn post_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            return if status == StatusCode::PAYLOAD_TOO_LARGE {
+                request_error(
+                    status,
+                    refusal::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the request body is larger than {} bytes",
+                        state.limits.max_body_bytes
+                    ),
+                )
+            } else {
+                request_error(status, refusal::BAD_REQUEST, rejection.body_text())
+            };
+        }
+    };
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -189,7 +289,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     if !is_json {
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_REQUEST",
+            refusal::UNSUPPORTED_MEDIA_TYPE,
             "send GraphQL requests as `Content-Type: application/json`",
         );
     }
@@ -227,7 +327,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             ),
         );
     }
-    execute(&state, &headers, batch).await
+    execute(state, headers, caller, batch).await
 }
 
 /// Query string of `GET /graphql`.
@@ -242,12 +342,28 @@ pub struct GetParams {
 /// `GET /graphql`: GraphiQL in a browser, or a read-only query from `?query=`.
 pub async fn get(
     State(state): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
     headers: HeaderMap,
-    Query(params): Query<GetParams>,
+    Query(mut params): Query<GetParams>,
 ) -> Response {
-    let Some(query) = params.query else {
+    let Some(query) = params.query.take() else {
         return super::graphiql::page();
     };
+    let caller = match identify(&state, &headers, addr).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let response = get_as(&state, &headers, &caller, query, params).await;
+    settle(caller.budget.as_ref(), response)
+}
+
+async fn get_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: &Caller,
+    query: String,
+    params: GetParams,
+) -> Response {
     // GET must not change anything: refuse documents that hold a mutation.
     if let Ok(doc) = async_graphql::parser::parse_query(&query) {
         let mutation = doc
@@ -257,7 +373,7 @@ pub async fn get(
         if mutation {
             let mut response = request_error(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "BAD_REQUEST",
+                refusal::METHOD_NOT_ALLOWED,
                 "only queries may be sent with GET; use POST for mutations",
             );
             response
@@ -287,5 +403,5 @@ pub async fn get(
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
-    execute(&state, &headers, BatchRequest::Single(request)).await
+    execute(state, headers, caller, BatchRequest::Single(request)).await
 }

@@ -1,14 +1,18 @@
 //! The HTTP surface: GraphQL, health probes, and the middleware every request passes.
 
+pub mod client_addr;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod oauth;
+pub mod rate_limit;
+pub mod refusal;
 
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
+use axum::middleware;
 use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -32,12 +36,21 @@ pub fn router(state: AppState) -> Router {
         // OpenID Connect Discovery clients (openid-client, authlib) look here first.
         .route("/.well-known/openid-configuration", get(oauth::metadata))
         .route("/.well-known/jwks.json", get(oauth::jwks))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::attach,
+        ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout(),
         ))
+        // Outside the timeout and the body limit, so that their refusals get a JSON body.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refusal::as_graphql_errors,
+        ))
+        .with_state(state)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

@@ -4,13 +4,15 @@
 //! 404 in external IdP mode.
 
 use crate::auth::scopes::{Scope, ScopeSet};
+use crate::http::client_addr::ClientAddr;
+use crate::http::rate_limit::{Key, Limiters, retry_after_secs};
 use crate::service::clients;
 use crate::state::AppState;
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
@@ -64,8 +66,29 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>
     Some(decode().ok_or(()))
 }
 
-/// `POST /oauth/token`.
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// A 429 for too many token requests, with `Retry-After`.
+fn too_many_requests(wait: std::time::Duration) -> Response {
+    let secs = retry_after_secs(wait);
+    let mut response = oauth_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+        &format!("too many token requests; retry after {secs} s"),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
+/// `POST /oauth/token`. Limited per address (before anything is read) and per
+/// `client_id` (before its secret is verified), so that guessing secrets is slow and
+/// a flood of them is refused cheaply.
+pub async fn token(
+    State(state): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(issuer) = &state.auth.issuer else {
         return oauth_error(
             StatusCode::NOT_FOUND,
@@ -73,6 +96,12 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
             "this hub uses an external IdP",
         );
     };
+    let limiters = &state.limiters;
+    if let Err(wait) =
+        Limiters::token_request(limiters.token_addresses.as_ref(), &Key::address(addr.0))
+    {
+        return too_many_requests(wait);
+    }
     let form_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -130,7 +159,12 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
             );
         }
     }
-    let client = match clients::authenticate(&state.db, &client_id, &secret).await {
+    if let Err(wait) =
+        Limiters::token_request(limiters.token_clients.as_ref(), &Key::client(&client_id))
+    {
+        return too_many_requests(wait);
+    }
+    let client = match clients::authenticate(&state.db, &state.secrets, &client_id, &secret).await {
         Ok(Some(c)) => c,
         Ok(None) => return invalid_client(used_basic),
         Err(err) => {

@@ -3,8 +3,8 @@
 
 use crate::auth::scopes::{Scope, ScopeSet};
 use crate::error::{AppError, AppResult};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
@@ -12,7 +12,8 @@ use entity::{organisation, partner_client};
 use rand::RngCore;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 
 /// What registering a client returns: the stored row and the secret, which is never
 /// shown again.
@@ -50,21 +51,101 @@ pub fn hash_secret(secret: &str) -> AppResult<String> {
         .map_err(|e| AppError::Internal(format!("hashing a secret: {e}")))
 }
 
-fn verify_secret(secret: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(secret.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+/// Whether `secret` matches the PHC string `hash`, computed in `memory` (grown to what
+/// the hash's parameters need, and kept for the next verification). What
+/// `PasswordVerifier::verify_password` does, except that it allocates 19 MiB anew every
+/// time, which a flood of requests turns into memory the allocator keeps.
+fn verify_secret(secret: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let Ok(version) = parsed
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+    else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::default());
+    }
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = &mut out[..expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(secret.as_bytes(), salt, out, memory.as_mut_slice())
+        .is_ok()
+        // `Output` compares in constant time.
+        && Output::new(out).is_ok_and(|actual| actual == expected)
 }
 
-/// A hash that matches no secret, verified when the client is unknown so that an
-/// unknown client id takes as long to refuse as a wrong secret.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_secret(&random_token(32)).unwrap_or_default())
+/// Verifies client secrets at the token endpoint without letting a flood of them take
+/// the machine: argon2id needs 19 MiB and tens of milliseconds of CPU per verification,
+/// so at most one runs per core (the others wait for a permit, holding no memory), each
+/// on a blocking thread, never on the async workers that serve everything else, and in
+/// working memory allocated once per permit: the memory a flood can take is
+/// `cores × 19 MiB`, however long it lasts.
+pub struct SecretVerifier {
+    permits: Semaphore,
+    /// Argon2 working memory, one buffer per permit (empty until first used).
+    memory: Mutex<Vec<Vec<Block>>>,
+    /// A hash that matches no secret, verified when the client is unknown so that an
+    /// unknown client id takes as long to refuse as a wrong secret. Computed once, at
+    /// start, so the first unknown client id does not pay for it.
+    decoy: Arc<str>,
+}
+
+impl SecretVerifier {
+    /// One permit per core; computes the decoy hash (off the async workers).
+    pub async fn new() -> AppResult<SecretVerifier> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let decoy = tokio::task::spawn_blocking(|| hash_secret(&random_token(32)))
+            .await
+            .map_err(|e| AppError::Internal(format!("hashing task: {e}")))??;
+        Ok(SecretVerifier {
+            permits: Semaphore::new(cores),
+            memory: Mutex::new(vec![Vec::new(); cores]),
+            decoy: Arc::from(decoy),
+        })
+    }
+
+    fn buffers(&self) -> std::sync::MutexGuard<'_, Vec<Vec<Block>>> {
+        // The buffers stay valid whatever panicked while the lock was held.
+        self.memory.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether `secret` matches `hash` (the decoy when `None`, which never matches).
+    async fn verify(&self, secret: &str, hash: Option<String>) -> AppResult<bool> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(format!("verification permits: {e}")))?;
+        let known = hash.is_some();
+        let hash = hash.map_or_else(|| self.decoy.clone(), Arc::from);
+        let secret = secret.to_owned();
+        // A permit guarantees a buffer; the lock is never held across an await.
+        let mut memory = self.buffers().pop().unwrap_or_default();
+        let (ok, memory) = tokio::task::spawn_blocking(move || {
+            let ok = verify_secret(&secret, &hash, &mut memory);
+            (ok, memory)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("verification task: {e}")))?;
+        self.buffers().push(memory);
+        Ok(ok && known)
+    }
 }
 
 /// Checks the scopes a client may hold: known names, at least one, and scopes other
@@ -162,6 +243,7 @@ pub async fn register(db: &impl ConnectionTrait, new: NewClient) -> AppResult<Re
 /// The client with this id and secret, if it exists, has a secret and is not revoked.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
+    verifier: &SecretVerifier,
     client_id: &str,
     secret: &str,
 ) -> AppResult<Option<partner_client::Model>> {
@@ -170,15 +252,9 @@ pub async fn authenticate(
         .filter(partner_client::Column::RevokedAt.is_null())
         .one(db)
         .await?;
-    let hash = client
-        .as_ref()
-        .and_then(|c| c.secret_hash.clone())
-        .unwrap_or_else(|| decoy_hash().to_owned());
-    let secret = secret.to_owned();
-    let ok = tokio::task::spawn_blocking(move || verify_secret(&secret, &hash))
-        .await
-        .map_err(|e| AppError::Internal(format!("verification task: {e}")))?;
-    Ok(client.filter(|c| ok && c.secret_hash.is_some()))
+    let hash = client.as_ref().and_then(|c| c.secret_hash.clone());
+    let ok = verifier.verify(secret, hash).await?;
+    Ok(client.filter(|_| ok))
 }
 
 /// All clients, newest last.
@@ -221,13 +297,22 @@ pub async fn revoke(
 mod tests {
     use super::*;
 
-    #[test]
-    fn secrets_verify_only_against_their_hash() {
+    #[tokio::test]
+    async fn secrets_verify_only_against_their_hash() {
         let hash = hash_secret("s3cret").unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_secret("s3cret", &hash));
-        assert!(!verify_secret("s3cret!", &hash));
-        assert!(!verify_secret("s3cret", decoy_hash()));
+        let mut memory = Vec::new();
+        assert!(verify_secret("s3cret", &hash, &mut memory));
+        assert!(!verify_secret("s3cret!", &hash, &mut memory));
+        assert!(
+            verify_secret("s3cret", &hash, &mut memory),
+            "memory is reused"
+        );
+        assert!(!verify_secret("s3cret", "not a hash", &mut memory));
+        let verifier = SecretVerifier::new().await.unwrap();
+        assert!(!verify_secret("s3cret", &verifier.decoy, &mut memory));
+        assert!(verifier.verify("s3cret", Some(hash)).await.unwrap());
+        assert!(!verifier.verify("s3cret", None).await.unwrap());
     }
 
     #[test]

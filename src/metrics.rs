@@ -57,7 +57,7 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
                         &cost,
                     )
                 });
-            match builder.and_then(|b| b.install_recorder().map_err(Into::into)) {
+            match builder.and_then(|b| b.install_recorder()) {
                 Ok(handle) => Some(handle),
                 Err(err) => {
                     tracing::error!(error = %err, "metrics recorder not installed; /metrics stays empty");
@@ -114,11 +114,19 @@ pub fn pool(db: &sea_orm::DatabaseConnection) {
     let (size, idle, max) = match db.get_database_backend() {
         sea_orm::DbBackend::Postgres => {
             let pool = db.get_postgres_connection_pool();
-            (pool.size(), pool.num_idle() as u32, pool.options().get_max_connections())
+            (
+                pool.size(),
+                pool.num_idle() as u32,
+                pool.options().get_max_connections(),
+            )
         }
         sea_orm::DbBackend::Sqlite => {
             let pool = db.get_sqlite_connection_pool();
-            (pool.size(), pool.num_idle() as u32, pool.options().get_max_connections())
+            (
+                pool.size(),
+                pool.num_idle() as u32,
+                pool.options().get_max_connections(),
+            )
         }
         _ => return,
     };

@@ -512,6 +512,7 @@ impl RequestShapeExtension {
             let mut field_plan = FieldPlan::new(registry, doc, variables, &op.node);
             let collection = field_plan.collect(root, &[&op.node.selection_set.node]);
             if collection.len() > self.max_root_fields {
+                crate::metrics::refused("root_fields");
                 return Err(with_code(
                     ServerError::new(
                         format!(
@@ -526,6 +527,7 @@ impl RequestShapeExtension {
             }
             let priced = cost::price(&mut field_plan, bounds, root, &collection);
             if !priced.complete || priced.cost > self.max_cost {
+                crate::metrics::refused("cost");
                 return Err(self.too_costly(
                     op.pos,
                     "the operation",
@@ -535,6 +537,7 @@ impl RequestShapeExtension {
                 ));
             }
             if priced.introspection > bounds.introspection_allowed {
+                crate::metrics::refused("introspection_cost");
                 return Err(self.too_costly(
                     op.pos,
                     "the operation's introspection",
@@ -663,6 +666,7 @@ impl RequestShapeExtension {
             alias_positions(&fragment.node.selection_set.node, &mut aliases);
         }
         if aliases.len() > self.max_aliases {
+            crate::metrics::refused("aliases");
             aliases.sort();
             return Err(with_code(
                 ServerError::new(
@@ -700,6 +704,7 @@ impl RequestShapeExtension {
                     &mut HashSet::new(),
                 );
                 if d > limit {
+                    crate::metrics::refused("depth");
                     return Err(with_code(
                         ServerError::new(
                             format!(
@@ -771,14 +776,17 @@ impl Extension for RequestShapeExtension {
                 costs,
             });
         }
-        // The audit log names the operation; a document with one named operation needs
-        // no `operationName` to say which.
+        // The audit log and the metrics name the operation; a document with one named
+        // operation needs no `operationName` to say which.
         if let (Some(req), DocumentOperations::Multiple(ops)) =
             (ctx.data_opt::<RequestData>(), &doc.operations)
             && ops.len() == 1
         {
-            req.audit
-                .set_operation(ops.keys().next().map(|n| n.as_str()));
+            let name = ops.keys().next().map(|n| n.as_str());
+            req.audit.set_operation(name);
+            if let Some(name) = name {
+                let _ = req.usage.operation.set(name.to_owned());
+            }
         }
         Ok(doc)
     }
@@ -809,8 +817,10 @@ impl Extension for RequestShapeExtension {
             // errors: one error says why.
             let values = self.values.load(Ordering::Relaxed);
             let err = if values > self.max_values {
+                crate::metrics::refused("result_values");
                 self.over_budget("field values", self.max_values)
             } else {
+                crate::metrics::refused("result_bytes");
                 self.over_budget("bytes", self.max_bytes)
             };
             return Response::from_errors(vec![err]);

@@ -53,6 +53,9 @@ pub trait CostBudget: Send + Sync {
 pub struct Usage {
     /// Sum of the calculated costs of the operations that were admitted.
     pub cost: std::sync::atomic::AtomicU64,
+    /// The name of the operation that ran: the requested one, or the document's only
+    /// named operation.
+    pub operation: std::sync::OnceLock<String>,
 }
 
 /// The schema with its limits and extensions, without data.

@@ -9,7 +9,7 @@ use crate::auth::Principal;
 use crate::graphql::extensions::{MAX_COST_EXCEEDED, PARSE_FAILED, VALIDATION_FAILED};
 use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{Batched, Scheduler};
-use crate::graphql::{CostBudget, RequestData};
+use crate::graphql::{CostBudget, RequestData, Usage};
 use crate::http::client_addr::ClientAddr;
 use crate::http::rate_limit::{RequestBudget, Verdict, retry_after_secs};
 use crate::http::refusal;
@@ -69,13 +69,21 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
         .any(|v| v.contains(GRAPHQL_RESPONSE))
 }
 
+/// What the handler keeps of each operation of a request: its audit collector, what it
+/// cost and its name, for the audit log and the metrics.
+#[derive(Default)]
+struct Ledger {
+    audits: Vec<Arc<AuditCollector>>,
+    usages: Vec<Arc<Usage>>,
+}
+
 /// Attaches the caller, its budget, fresh loaders and an audit collector to a request.
 fn prepare(
     state: &AppState,
     principal: &Principal,
     budget: Option<&Arc<RequestBudget>>,
     scheduler: &Arc<Scheduler>,
-    audits: &mut Vec<Arc<AuditCollector>>,
+    ledger: &mut Ledger,
     request: Request,
 ) -> Request {
     let loaders = Loaders::new(
@@ -85,14 +93,19 @@ fn prepare(
         scheduler,
     );
     let audit = Arc::new(AuditCollector::default());
-    audits.push(audit.clone());
+    ledger.audits.push(audit.clone());
     let operation_name = request.operation_name.clone();
+    let usage = Arc::new(Usage::default());
+    if let Some(name) = &operation_name {
+        let _ = usage.operation.set(name.clone());
+    }
+    ledger.usages.push(usage.clone());
     request.data(RequestData {
         principal: principal.clone(),
         loaders: Arc::new(loaders),
         audit,
         budget: budget.map(|b| b.clone() as Arc<dyn CostBudget>),
-        usage: Arc::default(),
+        usage,
         operation_name,
     })
 }
@@ -154,24 +167,29 @@ async fn execute(
     let Caller { principal, budget } = caller;
     let budget = budget.as_ref();
     let scheduler = Arc::new(Scheduler::default());
-    let mut audits = Vec::new();
+    let mut ledger = Ledger::default();
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(prepare(
             state,
             principal,
             budget,
             &scheduler,
-            &mut audits,
+            &mut ledger,
             r,
         )),
         BatchRequest::Batch(rs) => BatchRequest::Batch(
             rs.into_iter()
-                .map(|r| prepare(state, principal, budget, &scheduler, &mut audits, r))
+                .map(|r| prepare(state, principal, budget, &scheduler, &mut ledger, r))
                 .collect(),
         ),
     };
+    let started = std::time::Instant::now();
+    let in_flight = metrics::gauge!("knotenpunkt_graphql_requests_in_flight");
+    in_flight.increment(1.0);
     let response = Batched::new(state.schema.execute_batch(batch), scheduler).await;
-    if let Err(err) = audit::flush_all(&audits, &state.db, principal).await {
+    in_flight.decrement(1.0);
+    record(&ledger, &response, started.elapsed());
+    if let Err(err) = audit::flush_all(&ledger.audits, &state.db, principal).await {
         tracing::error!(error = ?err, "audit log write failed; response withheld");
         return request_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -182,6 +200,45 @@ async fn execute(
     // Every operation refused by the rate limit: nothing ran, so the answer is a 429.
     let refused = matches!(budget.map(|b| b.verdict()), Some(Verdict::Refused(_)));
     respond(headers, response, refused)
+}
+
+/// Counts each operation of a response by name, outcome and first error code, with its
+/// latency and cost.
+fn record(ledger: &Ledger, response: &BatchResponse, took: std::time::Duration) {
+    let responses: Vec<&async_graphql::Response> = match response {
+        BatchResponse::Single(r) => vec![r],
+        BatchResponse::Batch(rs) => rs.iter().collect(),
+    };
+    for (usage, r) in ledger.usages.iter().zip(responses) {
+        let operation = crate::metrics::operation_label(usage.operation.get().map(String::as_str));
+        let code = r
+            .errors
+            .first()
+            .and_then(|e| e.extensions.as_ref())
+            .and_then(|x| x.get("code"))
+            .and_then(|c| match c {
+                async_graphql::Value::String(c) => Some(c.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let outcome = if r.errors.is_empty() { "ok" } else { "error" };
+        metrics::counter!(
+            "knotenpunkt_graphql_operations_total",
+            "operation" => operation.clone(),
+            "outcome" => outcome,
+            "code" => code
+        )
+        .increment(1);
+        metrics::histogram!(
+            "knotenpunkt_graphql_request_duration_seconds",
+            "operation" => operation.clone()
+        )
+        .record(took.as_secs_f64());
+        let cost = usage.cost.load(std::sync::atomic::Ordering::Relaxed);
+        if cost > 0 {
+            metrics::histogram!("knotenpunkt_graphql_operation_cost").record(cost as f64);
+        }
+    }
 }
 
 /// The body of a request that failed before execution.

@@ -1,10 +1,12 @@
-//! Liveness and readiness probes for orchestrators and load balancers.
+//! Liveness and readiness probes for orchestrators and load balancers, and the metrics
+//! for Prometheus.
 
 use crate::db;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -71,4 +73,20 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readines
             reasons,
         }),
     )
+}
+
+/// `GET /metrics`: the hub's metrics in Prometheus' text format (see `crate::metrics`).
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    crate::metrics::pool(&state.db);
+    let body = crate::metrics::handle()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
 }

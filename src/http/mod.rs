@@ -23,11 +23,13 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let limits = state.limits.clone();
     graphiql::prepare();
+    crate::metrics::handle();
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/assets/{name}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route("/oauth/token", axum::routing::post(oauth::token))
         .route(
             "/.well-known/oauth-authorization-server",

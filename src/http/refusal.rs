@@ -78,7 +78,19 @@ pub async fn as_graphql_errors(
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
+    let json = is_json(response.headers());
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => crate::metrics::refused("body_size"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => crate::metrics::refused("media_type"),
+        StatusCode::TOO_MANY_REQUESTS if path.starts_with("/oauth") => {
+            crate::metrics::rate_limited("token")
+        }
+        StatusCode::TOO_MANY_REQUESTS => crate::metrics::rate_limited("graphql"),
+        // The timeout layer answers with an empty body (`/readyz` answers 503 in JSON).
+        StatusCode::SERVICE_UNAVAILABLE if !json => crate::metrics::refused("timeout"),
+        _ => {}
+    }
+    if !(status.is_client_error() || status.is_server_error()) || json {
         return response;
     }
     let limits = &state.limits;

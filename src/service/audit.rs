@@ -121,6 +121,7 @@ impl AuditCollector {
             .collect();
         let n = rows.len();
         Entity::insert_many(rows).exec(db).await?;
+        crate::metrics::audit_written("read", n);
         Ok(n)
     }
 }
@@ -171,6 +172,11 @@ pub async fn record(
     fields: &str,
     operation: &str,
 ) -> AppResult<()> {
+    let label = match action {
+        AuditAction::Read => "read",
+        AuditAction::Export => "export",
+        AuditAction::Erase => "erase",
+    };
     Entity::insert(entry(
         principal,
         candidate_id,
@@ -180,6 +186,7 @@ pub async fn record(
     ))
     .exec(db)
     .await?;
+    crate::metrics::audit_written(label, 1);
     Ok(())
 }
 

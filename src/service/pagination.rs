@@ -215,7 +215,8 @@ impl<T> Default for Page<T> {
 }
 
 impl<T> Page<T> {
-    /// The page from rows fetched with one extra row (`limit + 1`) in query order.
+    /// The page from rows fetched with one extra row (`limit + 1`) in query order: that
+    /// row, never returned, says whether more follow (also after `first: 0`).
     fn from_rows(mut rows: Vec<T>, page: &PageRequest, cursor: impl Fn(&T) -> String) -> Page<T> {
         let more = rows.len() as u64 > page.limit;
         rows.truncate(page.limit as usize);
@@ -256,9 +257,7 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    if page.limit == 0 {
-        return Ok(Page::from_rows(Vec::new(), page, |_| String::new()));
-    }
+    // Even for an empty page (`first: 0`) one row is read: it tells whether any follow.
     let dir = Ordering::<E>::direction(page);
     let mut select = ordering.bounded(select, page)?;
     if let Some((col, _)) = ordering.sort {
@@ -292,7 +291,7 @@ where
 {
     let mut grouped: HashMap<i64, Vec<E::Model>> =
         parents.iter().map(|p| (*p, Vec::new())).collect();
-    if page.limit > 0 && !parents.is_empty() {
+    if !parents.is_empty() {
         let select =
             ordering.bounded(select.filter(parent.is_in(parents.iter().copied())), page)?;
         let table = E::default().table_name().to_owned();

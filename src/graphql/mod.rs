@@ -7,6 +7,7 @@ pub mod completion;
 pub mod extensions;
 pub mod id;
 pub mod input;
+pub mod input_guard;
 pub mod loader;
 pub mod mutation;
 pub mod query;
@@ -66,6 +67,7 @@ pub fn schema_builder(
         max_root_fields: limits.max_root_fields,
         max_depth: limits.max_depth,
     })
+    .extension(input_guard::InputGuard)
 }
 
 /// The published SDL: fields, arguments and enum values sorted, so diffs are stable.

@@ -8,9 +8,9 @@
 //! number of parents.
 
 use crate::error::{AppError, AppResult};
+use crate::service::validation;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::NaiveDate;
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic, Order,
@@ -69,6 +69,10 @@ impl Cursor {
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
         if cursor.order != order {
             return Err(bad());
+        }
+        // A forged cursor must not carry to the database what no input may.
+        if cursor.value.as_deref().is_some_and(validation::has_nul) {
+            return Err(AppError::bad_input(field, validation::nul_message(field)));
         }
         Ok(cursor)
     }
@@ -152,7 +156,11 @@ impl<E: EntityTrait> Ordering<E> {
         let text = cursor.value.clone().ok_or_else(bad)?;
         Ok(Some(match kind {
             SortKind::Text => Value::from(text),
-            SortKind::Date => Value::from(text.parse::<NaiveDate>().map_err(|_| bad())?),
+            SortKind::Date => {
+                Value::from(validation::parse_date(&text).map_err(|problem| {
+                    AppError::bad_input(field, format!("`{field}`: {problem}"))
+                })?)
+            }
         }))
     }
 

@@ -1,6 +1,6 @@
 //! Bad input gets one answer on SQLite and PostgreSQL, and never an internal error: a NUL
-//! character in any string and a date outside 0001-01-01 to 9999-12-31 are
-//! `BAD_USER_INPUT` naming the input, in every argument of every field (found by
+//! character in any string, a date outside 0001-01-01 to 9999-12-31 and over-long text
+//! are `BAD_USER_INPUT` naming the input, in every argument of every field (found by
 //! introspection), in literals, variables and variable defaults, in forged cursors and
 //! IDs, and at the token endpoint.
 
@@ -344,6 +344,34 @@ fn refuses(body: &Value, field: &str) -> bool {
     })
 }
 
+/// Whether `body` refuses the input with `BAD_USER_INPUT` naming `field` among its
+/// problems (`extensions.fieldErrors`).
+fn refuses_among_others(body: &Value, field: &str) -> bool {
+    refuses(body, field)
+        || body["errors"].as_array().is_some_and(|errors| {
+            errors.iter().any(|e| {
+                e["extensions"]["code"] == "BAD_USER_INPUT"
+                    && e["extensions"]["fieldErrors"]
+                        .as_array()
+                        .is_some_and(|all| all.iter().any(|p| p["field"] == field))
+            })
+        })
+}
+
+fn codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            e["extensions"]["code"]
+                .as_str()
+                .unwrap_or("(none)")
+                .to_owned()
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn every_argument_refuses_nul_characters_and_dates_out_of_range() {
     let app = TestApp::with_demo().await;
@@ -575,6 +603,250 @@ async fn forged_cursors_and_ids_carry_no_nul_and_no_date_out_of_range() {
         .await;
         assert!(refuses(&body, "id"), "{raw:?}: {body}");
     }
+}
+
+#[tokio::test]
+async fn search_text_has_a_maximum_length() {
+    let app = TestApp::with_demo().await;
+    let search = |text: String| {
+        let app = &app;
+        async move {
+            send(
+                app,
+                "",
+                "query($s: String) { organisations(filter: {search: $s}) { totalCount } }",
+                json!({"s": text}),
+            )
+            .await
+        }
+    };
+    let longest = search("ä".repeat(200)).await;
+    assert_eq!(
+        longest["data"]["organisations"]["totalCount"], 0,
+        "{longest}"
+    );
+    let padded = search(format!("  {}  ", "leipzig")).await;
+    assert!(
+        padded["data"]["organisations"]["totalCount"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+    for n in [201, 50_000, 200_000] {
+        let body = search("a".repeat(n)).await;
+        assert!(
+            refuses(&body, "filter.search"),
+            "{n}: {}",
+            &body.to_string()[..300]
+        );
+    }
+}
+
+/// A valid input for each mutation that takes text, with the token that may send it.
+struct Writes {
+    tokens: HashMap<&'static str, String>,
+    inputs: Vec<(&'static str, &'static str, Value)>,
+}
+
+async fn writes(app: &TestApp) -> Writes {
+    let mut tokens = HashMap::new();
+    for kind in ["school", "advisory", "authority", "admin"] {
+        tokens.insert(kind, app.demo_token(kind).await);
+    }
+    let day = |offset: i64| {
+        (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+    };
+    let course = app
+        .query_as(
+            &tokens["school"],
+            "mutation($input: RegisterCourseInput!) { registerCourse(input: $input) { course { id } } }",
+            json!({"input": {"type": "LANGUAGE_COURSE", "title": "Deutsch für die Pflege B2", "professions": ["nurse"]}}),
+        )
+        .await["registerCourse"]["course"]["id"]
+        .clone();
+    let run_input = json!({"courseId": course, "startDate": day(30), "endDate": day(90), "hours": 200, "format": "PRESENCE",
+        "schedule": "FULL_TIME", "seatsMin": 3, "seatsMax": 12, "region": "14713", "city": "Leipzig",
+        "cost": {"amount": "1200.00", "currency": "EUR"}});
+    let run = app
+        .query_as(
+            &tokens["school"],
+            "mutation($input: ScheduleCourseRunInput!) { scheduleCourseRun(input: $input) { courseRun { id } } }",
+            json!({"input": run_input}),
+        )
+        .await["scheduleCourseRun"]["courseRun"]["id"]
+        .clone();
+    let candidate_input = json!({"countryOfTraining": "PH", "profession": "nurse", "region": "14713",
+        "personal": {"givenName": "Maria", "familyName": "Santos"}});
+    let candidate = app
+        .query_as(
+            &tokens["advisory"],
+            "mutation($input: RegisterCandidateInput!) { registerCandidate(input: $input) { candidate { id } } }",
+            json!({"input": candidate_input}),
+        )
+        .await["registerCandidate"]["candidate"]["id"]
+        .clone();
+    let authority = app
+        .query_as(
+            &tokens["authority"],
+            "{ viewer { organisation { id } } }",
+            json!({}),
+        )
+        .await["viewer"]["organisation"]["id"]
+        .clone();
+    let open_input =
+        json!({"candidateId": candidate, "authorityId": authority, "legalBasis": "PflBG §40"});
+    let mut cases = Vec::new();
+    for _ in 0..2 {
+        let case = app
+            .query_as(
+                &tokens["advisory"],
+                "mutation($input: OpenCaseInput!) { openRecognitionCase(input: $input) { recognitionCase { id version } } }",
+                json!({"input": open_input}),
+            )
+            .await["openRecognitionCase"]["recognitionCase"]["id"]
+            .clone();
+        cases.push(case);
+    }
+    // The second case goes into assessment, where a decision can be recorded.
+    app.query_as(
+        &tokens["authority"],
+        "mutation($input: ChangeCaseStatusInput!) { changeCaseStatus(input: $input) { recognitionCase { status } } }",
+        json!({"input": {"caseId": cases[1], "expectedVersion": 1, "status": "IN_ASSESSMENT"}}),
+    )
+    .await;
+    let school_org = app
+        .query_as(
+            &tokens["school"],
+            "{ viewer { organisation { id } } }",
+            json!({}),
+        )
+        .await["viewer"]["organisation"]["id"]
+        .clone();
+    let inputs = vec![
+        (
+            "registerOrganisation",
+            "admin",
+            json!({"kind": "SCHOOL", "name": "Pflegeschule Nord", "region": "14612", "city": "Dresden"}),
+        ),
+        (
+            "registerPartnerClient",
+            "admin",
+            json!({"organisationId": school_org, "name": "Kursverwaltung", "scopes": ["courses:write"]}),
+        ),
+        (
+            "revokePartnerClient",
+            "admin",
+            json!({"clientId": "kp_unknown"}),
+        ),
+        (
+            "registerCourse",
+            "school",
+            json!({"type": "LANGUAGE_COURSE", "title": "Deutsch für die Pflege C1", "professions": ["nurse"]}),
+        ),
+        (
+            "updateCourse",
+            "school",
+            json!({"id": course, "expectedVersion": 0}),
+        ),
+        ("scheduleCourseRun", "school", run_input),
+        (
+            "updateCourseRun",
+            "school",
+            json!({"id": run, "expectedVersion": 0}),
+        ),
+        (
+            "cancelCourseRun",
+            "school",
+            json!({"id": run, "expectedVersion": 0, "reason": "Zu wenige Anmeldungen"}),
+        ),
+        ("registerCandidate", "advisory", candidate_input),
+        ("openRecognitionCase", "advisory", open_input),
+        (
+            "changeCaseStatus",
+            "authority",
+            json!({"caseId": cases[0], "expectedVersion": 0, "status": "INCOMPLETE"}),
+        ),
+        (
+            "updateMissingDocuments",
+            "authority",
+            json!({"caseId": cases[0], "expectedVersion": 0, "missingDocuments": []}),
+        ),
+        (
+            "recordDecision",
+            "authority",
+            json!({"caseId": cases[1], "expectedVersion": 0, "outcome": "FULL"}),
+        ),
+    ];
+    Writes { tokens, inputs }
+}
+
+/// The current `version` of the object an update names.
+async fn current_version(app: &TestApp, token: &str, input: &Value) -> Value {
+    let id = if input["caseId"].is_null() {
+        &input["id"]
+    } else {
+        &input["caseId"]
+    };
+    app.query_as(
+        token,
+        "query($id: ID!) { node(id: $id) { ... on Course { version } ... on CourseRun { version } ... on RecognitionCase { version } } }",
+        json!({"id": id}),
+    )
+    .await["node"]["version"]
+        .clone()
+}
+
+#[tokio::test]
+async fn over_long_text_is_refused_naming_the_field_before_any_database_sees_it() {
+    let app = TestApp::with_demo().await;
+    let schema = Schema::load(&app).await;
+    let writes = writes(&app).await;
+    let mutations: HashMap<String, Value> = schema.types["Mutation"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap().to_owned(), f.clone()))
+        .collect();
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (name, field) in &mutations {
+        let call = call(&schema, "Mutation", field);
+        let text: Vec<&Leaf> = call
+            .leaves
+            .iter()
+            .filter(|l| l.scalar == "String")
+            .collect();
+        if text.is_empty() {
+            continue;
+        }
+        let Some((_, kind, input)) = writes.inputs.iter().find(|(m, _, _)| m == name) else {
+            wrong.push(format!("{name} takes text: add a valid input to `writes`"));
+            continue;
+        };
+        let token = &writes.tokens[kind];
+        for leaf in text {
+            let mut input = input.clone();
+            if input.get("expectedVersion").is_some() {
+                input["expectedVersion"] = current_version(&app, token, &input).await;
+            }
+            let variables = leaf.set(&json!({"input": input}), json!("x".repeat(10_000)));
+            let body = send(&app, token, &call.document, variables).await;
+            let path = leaf.path();
+            // Every text input has a limit the hub checks (an unknown client is only
+            // looked up, and not found).
+            let expected = refuses_among_others(&body, &path)
+                || (name == "revokePartnerClient" && codes(&body) == ["NOT_FOUND"]);
+            if !expected {
+                wrong.push(format!(
+                    "{name} {path}: {}",
+                    &body.to_string()[..body.to_string().len().min(400)]
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert!(wrong.is_empty(), "over-long text:\n{}", wrong.join("\n"));
+    assert!(checked >= 42, "{checked} text inputs");
 }
 
 /// `POST /oauth/token` with a form body (and optional Basic credentials).

@@ -132,6 +132,9 @@ pub async fn connect(args: &DatabaseArgs) -> Result<DatabaseConnection, OpenErro
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .pragma("secure_delete", "ON")
+        })
+        .map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_release(|conn, _| Box::pin(sqlite_connection_reusable(conn)))
         });
     let url = &args.database_url;
     let target = Target::of(url);
@@ -147,6 +150,31 @@ pub async fn connect(args: &DatabaseArgs) -> Result<DatabaseConnection, OpenErro
     Database::connect(opts)
         .await
         .map_err(|e| target.error(url, reason(&e)))
+}
+
+/// Whether an SQLite connection coming back to the pool may serve the next request; a
+/// connection that still counts an open transaction is closed instead (the pool opens a
+/// fresh one when it needs one).
+///
+/// That happens after a full disk (`SQLITE_FULL`; an I/O error can do the same): SQLite
+/// then rolls the whole transaction back by itself, the `ROLLBACK` (or `COMMIT`) that
+/// follows fails, and sqlx goes on counting the transaction as open. The connection's next `BEGIN
+/// IMMEDIATE` would become a `SAVEPOINT` inside that phantom transaction: a deferred
+/// transaction whose writes are reported as done but never committed, and which keeps
+/// the write lock, so every other writer waits for the busy timeout, even after space is
+/// back.
+async fn sqlite_connection_reusable(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    // A transaction dropped without commit or rollback has queued its `ROLLBACK` on the
+    // connection's worker; the ping runs after it, so the count below is settled.
+    conn.ping().await?;
+    let reusable = !conn.is_in_transaction();
+    if !reusable {
+        tracing::warn!("closing an SQLite connection whose transaction could not be ended");
+    }
+    Ok(reusable)
 }
 
 /// Takes the setup lock, then opens the pool: what every command that migrates or loads

@@ -217,6 +217,75 @@ async fn keyset_pagination_walks_the_whole_list_in_both_directions() {
     assert_eq!(forward, backward);
 }
 
+#[tokio::test]
+async fn an_empty_page_still_says_whether_items_follow() {
+    let app = TestApp::with_demo().await;
+    let page = |vars: Value| {
+        let app = &app;
+        async move { app.query(ORGS, vars).await["organisations"].clone() }
+    };
+    let info = |conn: &Value| {
+        (
+            conn["pageInfo"]["hasNextPage"].as_bool().unwrap(),
+            conn["pageInfo"]["hasPreviousPage"].as_bool().unwrap(),
+        )
+    };
+    let all = page(json!({"first": 100})).await;
+    let edges = all["edges"].as_array().unwrap();
+    let (first, last) = (&edges[0]["cursor"], &edges[edges.len() - 1]["cursor"]);
+
+    // `first: 0`: no items, and whether any follow the cursor.
+    let empty = page(json!({"first": 0})).await;
+    assert_eq!(empty["edges"], json!([]));
+    assert_eq!(empty["totalCount"], all["totalCount"]);
+    assert_eq!(info(&empty), (true, false));
+    assert!(info(&page(json!({"first": 0, "after": first})).await).0);
+    assert!(!info(&page(json!({"first": 0, "after": last})).await).0);
+    // `last: 0`: whether any precede it.
+    assert_eq!(info(&page(json!({"last": 0})).await), (false, true));
+    assert!(info(&page(json!({"last": 0, "before": last})).await).1);
+    assert!(!info(&page(json!({"last": 0, "before": first})).await).1);
+    // An empty list has nothing to follow.
+    let none = page(json!({"first": 0, "filter": {"search": "keine solche Organisation"}})).await;
+    assert_eq!(info(&none), (false, false));
+
+    // Nested lists, one statement for all parents: as many as their runs say.
+    let data = app
+        .query(
+            "{ courses(first: 30) { nodes { runs(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut courses = data["courses"]["nodes"].as_array().unwrap().clone();
+    // And a course without runs.
+    let school = app.demo_token("school").await;
+    let created = app
+        .query_as(
+            &school,
+            "mutation { registerCourse(input: {type: LANGUAGE_COURSE, title: \"Deutsch B2 ohne Termine\", professions: [\"nurse\"]}) { course { id } } }",
+            json!({}),
+        )
+        .await;
+    let bare = app
+        .query(
+            "query($id: ID!) { course(id: $id) { runs(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage } } } }",
+            json!({"id": created["registerCourse"]["course"]["id"]}),
+        )
+        .await;
+    courses.push(bare["course"].clone());
+    assert!(courses.iter().any(|c| c["runs"]["totalCount"] == 0));
+    assert!(courses.iter().any(|c| c["runs"]["totalCount"] != 0));
+    for course in &courses {
+        let runs = &course["runs"];
+        assert_eq!(runs["edges"], json!([]));
+        assert_eq!(
+            runs["pageInfo"]["hasNextPage"],
+            runs["totalCount"].as_i64().unwrap() > 0,
+            "{course}"
+        );
+    }
+}
+
 const COURSES: &str = r#"query($filter: CourseFilter, $first: Int) {
   courses(filter: $filter, first: $first) {
     totalCount

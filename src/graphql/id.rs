@@ -64,7 +64,7 @@ pub fn decode(id: &str, field: &str) -> AppResult<(NodeType, String)> {
         .into_iter()
         .find(|t| t.name() == name)
         .ok_or_else(bad)?;
-    if key.is_empty() {
+    if key.is_empty() || crate::service::validation::has_nul(key) {
         return Err(bad());
     }
     Ok((t, key.to_owned()))

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod extensions;
 pub mod id;
 pub mod input;
+pub mod input_guard;
 pub mod loader;
 pub mod mutation;
 pub(crate) mod plan;
@@ -68,6 +69,7 @@ pub fn schema_builder(
         EmptySubscription,
     )
     .extension(extensions::RequestShape::new(limits))
+    .extension(input_guard::InputGuard)
 }
 
 /// The published SDL: fields, arguments and enum values sorted, so diffs are stable.

@@ -47,7 +47,8 @@ fn invalid_client(used_basic: bool) -> Response {
 }
 
 /// Client credentials from `Authorization: Basic` (RFC 6749 §2.3.1: both parts are
-/// form-urlencoded before base64).
+/// form-urlencoded before base64). Credentials holding a NUL character cannot be
+/// decoded: they would reach the database.
 fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value
@@ -61,7 +62,9 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>
                 .next()
                 .map(|(_, v)| v.into_owned())
         };
-        Some((unescape(id)?, unescape(secret)?))
+        let (id, secret) = (unescape(id)?, unescape(secret)?);
+        let nul = crate::service::validation::has_nul;
+        (!nul(&id) && !nul(&secret)).then_some((id, secret))
     };
     Some(decode().ok_or(()))
 }
@@ -115,6 +118,14 @@ pub async fn token(
     }
     let mut params: HashMap<String, String> = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(&body) {
+        // No value may reach the database with a NUL character (PostgreSQL refuses it).
+        if crate::service::validation::has_nul(&v) {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &format!("parameter `{k}` contains a NUL character"),
+            );
+        }
         // RFC 6749 §3.2: parameters must not be repeated.
         if params
             .insert(k.clone().into_owned(), v.into_owned())

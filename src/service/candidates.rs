@@ -274,6 +274,11 @@ fn check_personal(p: &mut Problems, input: &crate::graphql::input::PersonalDataI
         "not an e-mail address",
     );
     p.check(
+        input.phone.as_deref().is_none_or(|t| chars(t) <= 50),
+        "input.personal.phone",
+        "at most 50 characters",
+    );
+    p.check(
         input
             .birth_date
             .is_none_or(|d| d.0 < crate::service::today() && chrono::Datelike::year(&d.0) > 1900),

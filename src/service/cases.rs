@@ -693,6 +693,12 @@ pub async fn record_decision(
             }
             DecisionOutcome::PartialAccess => {}
         }
+        p.check(areas.len() <= 50, "input.deficitAreas", "at most 50 areas");
+        p.check(
+            areas.iter().all(|a| a.chars().count() <= 200),
+            "input.deficitAreas",
+            "at most 200 characters each",
+        );
         let offered: Vec<String> = allowed.iter().map(value_name).collect();
         p.check(
             measures.iter().all(|m| allowed.contains(m)),

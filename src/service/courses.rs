@@ -282,6 +282,13 @@ impl CourseDraft {
             "the description has at most 5,000 characters",
         );
         p.check(
+            self.azav_measure_number
+                .as_deref()
+                .is_none_or(|n| chars(n) <= 64),
+            "input.azavMeasureNumber",
+            "the AZAV measure number has at most 64 characters",
+        );
+        p.check(
             !self.professions.is_empty(),
             "input.professions",
             "name at least one profession",

@@ -1,7 +1,7 @@
 //! The partner directory: who takes part in the network, where, and how to reach them.
 
 use crate::auth::Principal;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graphql::input::OrganisationFilter;
 use crate::service::contains_pattern;
 use crate::service::pagination::{Ordering, SortKind};
@@ -25,6 +25,11 @@ pub fn visible_to(_principal: &Principal) -> Select<Entity> {
     Entity::find()
 }
 
+/// The longest text `search` takes, in characters. Longer text cannot match a name and
+/// city anyway, and an unbounded `LIKE` pattern is too complex for SQLite (from 50,000
+/// bytes).
+pub const MAX_SEARCH_CHARS: usize = 200;
+
 /// The organisations matching `filter` that the caller may see.
 pub fn filtered(
     principal: &Principal,
@@ -44,6 +49,12 @@ pub fn filtered(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
+        if search.chars().count() > MAX_SEARCH_CHARS {
+            return Err(AppError::bad_input(
+                "filter.search",
+                format!("search for at most {MAX_SEARCH_CHARS} characters"),
+            ));
+        }
         select = select.filter(
             Expr::col((Entity, Column::SearchText))
                 .like(LikeExpr::new(contains_pattern(search)).escape('\\')),
@@ -124,6 +135,18 @@ pub async fn register(
         "input.email",
         "not an e-mail address",
     );
+    for (value, field, max) in [
+        (&input.street, "input.street", 200),
+        (&input.postal_code, "input.postalCode", 16),
+        (&input.phone, "input.phone", 50),
+        (&input.provider_number, "input.providerNumber", 32),
+    ] {
+        p.check(
+            trimmed(value).is_none_or(|v| chars(&v) <= max),
+            field,
+            format!("at most {max} characters"),
+        );
+    }
     p.check(
         website.as_deref().is_none_or(|w| {
             (w.starts_with("https://") || w.starts_with("http://")) && w.len() <= 200

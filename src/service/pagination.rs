@@ -8,9 +8,9 @@
 //! number of parents.
 
 use crate::error::{AppError, AppResult};
+use crate::service::validation;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::NaiveDate;
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, IdenStatic, Order,
@@ -69,6 +69,10 @@ impl Cursor {
         let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
         if cursor.order != order {
             return Err(bad());
+        }
+        // A forged cursor must not carry to the database what no input may.
+        if cursor.value.as_deref().is_some_and(validation::has_nul) {
+            return Err(AppError::bad_input(field, validation::nul_message(field)));
         }
         Ok(cursor)
     }
@@ -152,7 +156,11 @@ impl<E: EntityTrait> Ordering<E> {
         let text = cursor.value.clone().ok_or_else(bad)?;
         Ok(Some(match kind {
             SortKind::Text => Value::from(text),
-            SortKind::Date => Value::from(text.parse::<NaiveDate>().map_err(|_| bad())?),
+            SortKind::Date => {
+                Value::from(validation::parse_date(&text).map_err(|problem| {
+                    AppError::bad_input(field, format!("`{field}`: {problem}"))
+                })?)
+            }
         }))
     }
 
@@ -215,7 +223,8 @@ impl<T> Default for Page<T> {
 }
 
 impl<T> Page<T> {
-    /// The page from rows fetched with one extra row (`limit + 1`) in query order.
+    /// The page from rows fetched with one extra row (`limit + 1`) in query order: that
+    /// row, never returned, says whether more follow (also after `first: 0`).
     fn from_rows(mut rows: Vec<T>, page: &PageRequest, cursor: impl Fn(&T) -> String) -> Page<T> {
         let more = rows.len() as u64 > page.limit;
         rows.truncate(page.limit as usize);
@@ -256,9 +265,7 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    if page.limit == 0 {
-        return Ok(Page::from_rows(Vec::new(), page, |_| String::new()));
-    }
+    // Even for an empty page (`first: 0`) one row is read: it tells whether any follow.
     let dir = Ordering::<E>::direction(page);
     let mut select = ordering.bounded(select, page)?;
     if let Some((col, _)) = ordering.sort {
@@ -292,7 +299,7 @@ where
 {
     let mut grouped: HashMap<i64, Vec<E::Model>> =
         parents.iter().map(|p| (*p, Vec::new())).collect();
-    if page.limit > 0 && !parents.is_empty() {
+    if !parents.is_empty() {
         let select =
             ordering.bounded(select.filter(parent.is_in(parents.iter().copied())), page)?;
         let table = E::default().table_name().to_owned();

@@ -1,6 +1,46 @@
-//! Collecting input problems so a client learns about all of them in one round trip.
+//! Collecting input problems so a client learns about all of them in one round trip, and
+//! the rules every input keeps whatever field it arrives in (dates, NUL characters).
 
 use crate::error::{AppError, AppResult, FieldProblem};
+use chrono::NaiveDate;
+
+/// The first day the hub accepts. With [`LAST_DATE`] it keeps every date at a
+/// four-digit year, the one range both databases handle alike: PostgreSQL has no dates
+/// before 4713 BC, and SQLite compares dates as text, which orders `+10000-01-01` before
+/// `2027-01-01`.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// The last day the hub accepts (see [`FIRST_DATE`]).
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// Reads a date (`YYYY-MM-DD`) from a client: in a `Date` input or a cursor. Dates
+/// outside [`FIRST_DATE`]..=[`LAST_DATE`] are refused.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date of the form YYYY-MM-DD"))?;
+    if !(FIRST_DATE..=LAST_DATE).contains(&date) {
+        return Err(format!(
+            "`{text}` is outside the dates the hub accepts ({FIRST_DATE} to {LAST_DATE})"
+        ));
+    }
+    Ok(date)
+}
+
+/// Whether `text` holds a NUL character, which no field accepts: PostgreSQL refuses it in
+/// text, and SQLite would store it, or end a comparison at it.
+pub fn has_nul(text: &str) -> bool {
+    text.contains('\0')
+}
+
+/// What a client is told about a NUL character in `field`.
+pub fn nul_message(field: &str) -> String {
+    format!("`{field}` contains a NUL character (U+0000), which no field accepts")
+}
 
 /// The name a partner knows an enum value by (`KNOWLEDGE_TEST`): the serialised name,
 /// which every shared enum keeps equal to its GraphQL name. Messages use it, never the
@@ -83,6 +123,23 @@ pub fn parse_amount(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_keep_to_four_digit_years() {
+        assert_eq!(parse_date("2027-03-01").unwrap().to_string(), "2027-03-01");
+        assert_eq!(parse_date("0001-01-01").unwrap(), FIRST_DATE);
+        assert_eq!(parse_date("9999-12-31").unwrap(), LAST_DATE);
+        for bad in [
+            "+10000-01-01",
+            "-4714-11-24",
+            "0000-12-31",
+            "June",
+            "2027-02-30",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        assert_eq!(FIRST_DATE.to_string(), "0001-01-01");
+    }
 
     #[test]
     fn amounts_parse_to_minor_units() {

@@ -346,7 +346,39 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// A copy of this process's demo template as `dir/knotenpunkt.db` (SQLite only), for
+    /// a test that needs the database on a file system of its own.
+    async fn demo_in(dir: &std::path::Path) -> TestDatabase {
+        assert!(postgres_base().is_none(), "an SQLite-only test");
+        let source = Template::Demo.get().await;
+        let path = dir.join("knotenpunkt.db");
+        std::fs::copy(source, &path).expect("copy the template database");
+        TestDatabase {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            store: Store::Sqlite(path),
+        }
+    }
+}
+
 impl TestApp {
+    /// The demo network in an SQLite file in `dir` (SQLite only), for example on a small
+    /// file system the test mounted there.
+    pub async fn with_demo_in(dir: &std::path::Path) -> TestApp {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let auth_args = AuthArgs {
+            public_url: Some(PUBLIC_URL.into()),
+            signing_key_path: std::env::temp_dir().join(format!(
+                "knotenpunkt-test-keys-{}-{n}-{}.json",
+                std::process::id(),
+                rand_suffix()
+            )),
+            ..AuthArgs::default()
+        };
+        let database = TestDatabase::demo_in(dir).await;
+        Self::build_on(database, true, None, Limits::default(), auth_args).await
+    }
+
     /// A migrated database with reference data and nothing else.
     pub async fn new() -> TestApp {
         Self::build(None, Limits::default()).await
@@ -411,6 +443,17 @@ impl TestApp {
             Some(t) => TestDatabase::copy_of(t).await,
             None => TestDatabase::new().await,
         };
+        Self::build_on(database, template.is_some(), demo_args, limits, auth_args).await
+    }
+
+    /// An app on `database`, which is migrated (and loaded) unless it is a template copy.
+    async fn build_on(
+        database: TestDatabase,
+        from_template: bool,
+        demo_args: Option<DemoArgs>,
+        limits: Limits,
+        auth_args: AuthArgs,
+    ) -> TestApp {
         let database_url = database.url.clone();
         let args = DatabaseArgs {
             database_url: database_url.clone(),
@@ -428,7 +471,7 @@ impl TestApp {
             }
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        if template.is_none() {
+        if !from_template {
             db::migrate(&conn).await.expect("migrate");
             if let Some(args) = demo_args {
                 demo::load(&conn, &args).await.expect("demo data");

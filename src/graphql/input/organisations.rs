@@ -10,6 +10,6 @@ pub struct OrganisationFilter {
     pub kind: Option<OrganisationKind>,
     /// Only organisations located in this region or any region below it (ISO 3166-2 code such as `DE-SN`, or district AGS such as `14713`).
     pub region: Option<String>,
-    /// Only organisations whose name or city contains this text (case-insensitive).
+    /// Only organisations whose name or city contains this text (case-insensitive, at most 200 characters).
     pub search: Option<String>,
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
-/// A calendar date without time zone, ISO 8601 `YYYY-MM-DD` (for example `2027-03-01`).
+/// A calendar date without time zone, ISO 8601 `YYYY-MM-DD` (for example `2027-03-01`), from 0001-01-01 to 9999-12-31.
 #[Scalar(
     name = "Date",
     specified_by_url = "https://www.iso.org/iso-8601-date-and-time-format.html"
@@ -15,11 +15,9 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            Value::String(s) => crate::service::validation::parse_date(s)
                 .map(Date)
-                .map_err(|_| {
-                    InputValueError::custom(format!("`{s}` is not a date of the form YYYY-MM-DD"))
-                }),
+                .map_err(InputValueError::custom),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

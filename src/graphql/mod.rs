@@ -68,8 +68,10 @@ pub fn schema_builder(
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
-    .extension(extensions::RequestShape::new(limits))
+    // The input guard first: `RequestShape` parses the document itself and ends the
+    // parsing chain, so every extension that wants the document must come before it.
     .extension(input_guard::InputGuard)
+    .extension(extensions::RequestShape::new(limits))
 }
 
 /// The published SDL: fields, arguments and enum values sorted, so diffs are stable.

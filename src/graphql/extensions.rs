@@ -85,7 +85,10 @@ fn with_coerced_field(mut err: ServerError) -> ServerError {
 }
 
 /// The limits every operation passes, and error codes for every error.
-pub struct RequestShape {
+pub struct RequestShape(Arc<Shape>);
+
+/// The limits, shared by the extension of every request.
+struct Shape {
     max_aliases: usize,
     max_root_fields: usize,
     /// Depth of the data part of an operation (introspection has its own bound).
@@ -94,33 +97,27 @@ pub struct RequestShape {
     max_values: u64,
     max_bytes: u64,
     /// The sizes of the schema's lists, read once from the schema and reference data.
-    bounds: Arc<OnceLock<ListBounds>>,
+    bounds: OnceLock<ListBounds>,
 }
 
 impl RequestShape {
     pub fn new(limits: &Limits) -> RequestShape {
-        RequestShape {
+        RequestShape(Arc::new(Shape {
             max_aliases: limits.max_aliases,
             max_root_fields: limits.max_root_fields,
             max_depth: limits.max_depth,
             max_cost: limits.max_cost,
             max_values: limits.max_result_values,
             max_bytes: limits.max_response_bytes as u64,
-            bounds: Arc::default(),
-        }
+            bounds: OnceLock::new(),
+        }))
     }
 }
 
 impl ExtensionFactory for RequestShape {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(RequestShapeExtension {
-            max_aliases: self.max_aliases,
-            max_root_fields: self.max_root_fields,
-            max_depth: self.max_depth,
-            max_cost: self.max_cost,
-            max_values: self.max_values,
-            max_bytes: self.max_bytes,
-            bounds: self.bounds.clone(),
+            shape: self.0.clone(),
             prepared: Mutex::new(None),
             values: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
@@ -144,13 +141,7 @@ struct Prepared {
 }
 
 struct RequestShapeExtension {
-    max_aliases: usize,
-    max_root_fields: usize,
-    max_depth: usize,
-    max_cost: u64,
-    max_values: u64,
-    max_bytes: u64,
-    bounds: Arc<OnceLock<ListBounds>>,
+    shape: Arc<Shape>,
     prepared: Mutex<Option<Prepared>>,
     /// Field values produced so far, and their approximate bytes in the response.
     values: AtomicU64,
@@ -475,7 +466,7 @@ impl RequestShapeExtension {
 
     /// The list bounds of this schema, computed on first use.
     fn bounds(&self, ctx: &ExtensionContext<'_>) -> &ListBounds {
-        self.bounds.get_or_init(|| {
+        self.shape.bounds.get_or_init(|| {
             let reference = ctx
                 .data_opt::<Arc<Reference>>()
                 .cloned()
@@ -511,14 +502,14 @@ impl RequestShapeExtension {
             };
             let mut field_plan = FieldPlan::new(registry, doc, variables, &op.node);
             let collection = field_plan.collect(root, &[&op.node.selection_set.node]);
-            if collection.len() > self.max_root_fields {
+            if collection.len() > self.shape.max_root_fields {
                 crate::metrics::refused("root_fields");
                 return Err(with_code(
                     ServerError::new(
                         format!(
                             "an operation selects {} root fields; at most {} are allowed",
                             collection.len(),
-                            self.max_root_fields
+                            self.shape.max_root_fields
                         ),
                         Some(op.pos),
                     ),
@@ -526,13 +517,13 @@ impl RequestShapeExtension {
                 ));
             }
             let priced = cost::price(&mut field_plan, bounds, root, &collection);
-            if !priced.complete || priced.cost > self.max_cost {
+            if !priced.complete || priced.cost > self.shape.max_cost {
                 crate::metrics::refused("cost");
                 return Err(self.too_costly(
                     op.pos,
                     "the operation",
                     priced.cost,
-                    self.max_cost,
+                    self.shape.max_cost,
                     priced.complete,
                 ));
             }
@@ -665,7 +656,7 @@ impl RequestShapeExtension {
         for fragment in doc.fragments.values() {
             alias_positions(&fragment.node.selection_set.node, &mut aliases);
         }
-        if aliases.len() > self.max_aliases {
+        if aliases.len() > self.shape.max_aliases {
             crate::metrics::refused("aliases");
             aliases.sort();
             return Err(with_code(
@@ -673,10 +664,10 @@ impl RequestShapeExtension {
                     format!(
                         "the document uses {} aliases; at most {} are allowed",
                         aliases.len(),
-                        self.max_aliases
+                        self.shape.max_aliases
                     ),
                     // The first alias over the limit, in document order.
-                    Some(aliases[self.max_aliases]),
+                    Some(aliases[self.shape.max_aliases]),
                 ),
                 VALIDATION_FAILED,
             ));
@@ -695,7 +686,7 @@ impl RequestShapeExtension {
                 let (limit, what) = if introspection {
                     (MAX_INTROSPECTION_DEPTH, "an introspection query")
                 } else {
-                    (self.max_depth, "a query")
+                    (self.shape.max_depth, "a query")
                 };
                 let d = 1 + depth(
                     doc,
@@ -764,7 +755,7 @@ impl Extension for RequestShapeExtension {
         // A document that repeats itself (the same fragment spread many times over, the
         // same field twice) is rewritten to what it asks for, which is what was priced.
         let doc = if expanded > fields {
-            let max_fields = usize::try_from(self.max_cost).unwrap_or(usize::MAX);
+            let max_fields = usize::try_from(self.shape.max_cost).unwrap_or(usize::MAX);
             self.normalise(ctx, &doc, variables, max_fields)?
         } else {
             doc
@@ -816,12 +807,12 @@ impl Extension for RequestShapeExtension {
             // Whatever was produced before the budget ran out is dropped with its
             // errors: one error says why.
             let values = self.values.load(Ordering::Relaxed);
-            let err = if values > self.max_values {
+            let err = if values > self.shape.max_values {
                 crate::metrics::refused("result_values");
-                self.over_budget("field values", self.max_values)
+                self.over_budget("field values", self.shape.max_values)
             } else {
                 crate::metrics::refused("result_bytes");
-                self.over_budget("bytes", self.max_bytes)
+                self.over_budget("bytes", self.shape.max_bytes)
             };
             return Response::from_errors(vec![err]);
         }
@@ -846,9 +837,9 @@ impl Extension for RequestShapeExtension {
     ) -> ServerResult<Option<Value>> {
         let key_bytes = info.name.len() as u64 + 3;
         let values = self.values.fetch_add(1, Ordering::Relaxed) + 1;
-        if values > self.max_values || self.stopped.load(Ordering::Relaxed) {
+        if values > self.shape.max_values || self.stopped.load(Ordering::Relaxed) {
             self.stopped.store(true, Ordering::Relaxed);
-            return Err(self.over_budget("field values", self.max_values));
+            return Err(self.over_budget("field values", self.shape.max_values));
         }
         if self.paused.load(Ordering::Relaxed) {
             // Another field found a yield due in this poll: no work until the runtime
@@ -874,9 +865,9 @@ impl Extension for RequestShapeExtension {
         }
         let value = next.run(ctx, info).await?;
         let bytes = key_bytes + value.as_ref().map(value_bytes).unwrap_or(4);
-        if self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > self.max_bytes {
+        if self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > self.shape.max_bytes {
             self.stopped.store(true, Ordering::Relaxed);
-            return Err(self.over_budget("bytes", self.max_bytes));
+            return Err(self.over_budget("bytes", self.shape.max_bytes));
         }
         Ok(value)
     }

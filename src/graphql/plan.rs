@@ -347,13 +347,10 @@ impl<'d> FieldPlan<'d> {
                             head.pos,
                         ));
                     }
-                    if set.items.is_empty() {
-                        // Everything below was skipped: a selection that answers `{}`.
-                        set.items.push(skipped_typename(head));
-                    }
                     set
                 };
                 let selection_set = if selection_set.items.is_empty() && !types.is_empty() {
+                    // Everything below was skipped: a selection that answers `{}`.
                     let mut set = SelectionSet::default();
                     set.items.push(skipped_typename(head));
                     set

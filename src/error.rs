@@ -1,8 +1,10 @@
 //! The one error type of the hub and how it reaches a GraphQL client.
 //!
 //! Resolvers return `AppError` with `?`; async-graphql keeps it as the error's source,
-//! and the schema extension (`graphql::extensions`) turns it into `extensions.code`
-//! when the response is assembled, so no call site can forget the code.
+//! and the schema extension (`graphql::extensions`, through `graphql::errors`) turns it
+//! into `extensions.code` when the response is assembled, so no call site can forget
+//! the code. This module knows nothing of GraphQL: services and HTTP handlers use it
+//! alike.
 //!
 //! Every variant maps to a stable `extensions.code`; partners program against the code,
 //! never against the message. Internal details (SQL, driver errors) are logged with a
@@ -114,58 +116,6 @@ impl From<std::sync::Arc<DbErr>> for AppError {
     fn from(err: std::sync::Arc<DbErr>) -> Self {
         AppError::Internal(format!("database: {err}"))
     }
-}
-
-impl AppError {
-    /// Writes `code` (and `field`, `retryAfter`, `incident` where they apply) into the
-    /// extensions of the GraphQL error this one became, and logs internal causes.
-    pub fn decorate(&self, err: &mut async_graphql::ServerError) {
-        let ext = err.extensions.get_or_insert_with(Default::default);
-        ext.set("code", self.code());
-        match self {
-            AppError::BadUserInput {
-                field, problems, ..
-            } => {
-                if let Some(field) = field {
-                    ext.set("field", field.as_str());
-                }
-                if !problems.is_empty() {
-                    let list: Vec<async_graphql::Value> = problems
-                        .iter()
-                        .map(|p| {
-                            let mut m = async_graphql::indexmap::IndexMap::new();
-                            m.insert(
-                                async_graphql::Name::new("field"),
-                                async_graphql::Value::from(p.field.as_str()),
-                            );
-                            m.insert(
-                                async_graphql::Name::new("message"),
-                                async_graphql::Value::from(p.message.as_str()),
-                            );
-                            async_graphql::Value::Object(m)
-                        })
-                        .collect();
-                    ext.set("fieldErrors", async_graphql::Value::List(list));
-                }
-            }
-            AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
-            AppError::Internal(cause) => {
-                // The id lets an operator find the cause from a partner's report.
-                let incident = incident_id();
-                tracing::error!(incident = %incident, cause = %cause, "internal error");
-                ext.set("incident", incident.as_str());
-                err.message = format!("internal error (incident {incident})");
-            }
-            _ => {}
-        }
-    }
-}
-
-/// A short random identifier for correlating a reported error with the log.
-fn incident_id() -> String {
-    use rand::Rng;
-    let n: u64 = rand::rng().random();
-    format!("{n:016x}")
 }
 
 /// Result of a service function.

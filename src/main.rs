@@ -9,7 +9,7 @@ use knotenpunkt::config::{
 };
 use knotenpunkt::demo::{self, DemoNetwork, DemoOutcome};
 use knotenpunkt::error::AppError;
-use knotenpunkt::graphql::id::{self, NodeType};
+use knotenpunkt::id::{self, NodeType};
 use knotenpunkt::service::clients;
 use knotenpunkt::{AppState, db, graphql};
 use migration::{Migrator, MigratorTrait, Removal};
@@ -229,7 +229,7 @@ async fn client(args: &DatabaseArgs, action: ClientAction) -> Result<(), BoxErro
             for c in clients::list(&conn).await? {
                 let org = c
                     .organisation_id
-                    .map(|o| id::encode(NodeType::Organisation, o).0)
+                    .map(|o| id::encode(NodeType::Organisation, o))
                     .unwrap_or_else(|| "-".into());
                 let status = if c.revoked_at.is_some() {
                     "revoked"

@@ -7,28 +7,10 @@ use crate::config::Limits;
 use crate::error::AppResult;
 use crate::graphql::{self, AppSchema};
 use crate::http::rate_limit::Limiters;
+pub use crate::service::Reference;
 use crate::service::clients::SecretVerifier;
-use crate::service::professions::ProfessionCatalog;
-use crate::service::regions::RegionTree;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
-
-/// Reference data (regions, professions), immutable between migrations.
-#[derive(Debug, Default)]
-pub struct Reference {
-    pub regions: RegionTree,
-    pub professions: ProfessionCatalog,
-}
-
-impl Reference {
-    /// Reads the reference tables.
-    pub async fn load(db: &DatabaseConnection) -> AppResult<Reference> {
-        Ok(Reference {
-            regions: RegionTree::load(db).await?,
-            professions: ProfessionCatalog::load(db).await?,
-        })
-    }
-}
 
 /// Everything a request handler needs.
 #[derive(Clone)]

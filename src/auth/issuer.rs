@@ -3,7 +3,7 @@
 use super::keys::KeyStore;
 use super::scopes::ScopeSet;
 use crate::error::{AppError, AppResult};
-use crate::graphql::id::{self, NodeType};
+use crate::id::{self, NodeType};
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -57,7 +57,7 @@ impl Issuer {
         if let Some(org) = organisation {
             claims.insert(
                 self.organisation_claim.clone(),
-                json!(id::encode(NodeType::Organisation, org).0),
+                json!(id::encode(NodeType::Organisation, org)),
             );
         }
         let token = jsonwebtoken::encode(

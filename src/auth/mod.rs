@@ -1,8 +1,7 @@
 //! Who is calling: OAuth2 bearer tokens from the built-in issuer or an external IdP,
-//! verified by one `Verifier`, turned into the per-request `Principal`; scope guards for
-//! GraphQL fields.
+//! verified by one `Verifier`, turned into the per-request `Principal`. The GraphQL
+//! scope guards that read it are `graphql::guard`.
 
-pub mod guard;
 pub mod issuer;
 pub mod jwks;
 pub mod keys;
@@ -15,7 +14,7 @@ pub use scopes::{Scope, ScopeSet};
 
 use crate::config::AuthArgs;
 use crate::error::AppResult;
-use crate::graphql::id::{self, NodeType};
+use crate::id::{self, NodeType};
 use entity::{organisation, partner_client};
 use issuer::Issuer;
 use jwks::RemoteJwks;

@@ -22,8 +22,8 @@
 use crate::graphql::plan::{
     Collected, Collection, FieldPlan, object_types, select_operation, unwrap_type,
 };
+use crate::service::Reference;
 use crate::service::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::state::Reference;
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Value, Variables};
 use std::collections::HashMap;

@@ -15,7 +15,7 @@ use crate::graphql::RequestData;
 use crate::graphql::completion;
 use crate::graphql::cost::{self, ListBounds};
 use crate::graphql::plan::{self, FieldPlan};
-use crate::state::Reference;
+use crate::service::Reference;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
     NextResolve, NextValidation, ResolveInfo,
@@ -455,7 +455,7 @@ impl RequestShapeExtension {
             if let Some(budget) = &req.budget {
                 budget.charge(cost).map_err(|app| {
                     let mut err = ServerError::new(app.to_string(), None);
-                    app.decorate(&mut err);
+                    super::errors::decorate(&app, &mut err);
                     err
                 })?;
             }
@@ -725,7 +725,7 @@ impl Extension for RequestShapeExtension {
             .into_iter()
             .map(|mut e| match e.source::<AppError>().cloned() {
                 Some(app) => {
-                    app.decorate(&mut e);
+                    super::errors::decorate(&app, &mut e);
                     e
                 }
                 None => {

@@ -5,7 +5,9 @@
 
 pub mod completion;
 pub mod cost;
+pub mod errors;
 pub mod extensions;
+pub mod guard;
 pub mod id;
 pub mod input;
 pub mod input_guard;
@@ -18,7 +20,7 @@ pub mod types;
 use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::{AppError, AppResult};
-use crate::state::Reference;
+use crate::service::Reference;
 use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
 use loader::Loaders;
 use sea_orm::DatabaseConnection;

@@ -13,14 +13,14 @@
 
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult};
-use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{
     CandidateFilter, RecordConsentInput, RegisterCandidateInput, RevokeConsentInput,
 };
+use crate::id::{self, NodeType};
+use crate::service::Reference;
 use crate::service::countries;
 use crate::service::pagination::Ordering;
 use crate::service::validation::{Problems, chars};
-use crate::state::Reference;
 use chrono::Utc;
 use entity::consent;
 use entity::organisation::{self, OrganisationKind};
@@ -521,11 +521,11 @@ pub async fn export(
             .map(|o| (o.id, o.name))
             .collect();
         let org =
-            |id: i64| json!({"id": id::encode(NodeType::Organisation, id).0, "name": orgs.get(&id)});
+            |id: i64| json!({"id": id::encode(NodeType::Organisation, id), "name": orgs.get(&id)});
         let document = json!({
             "exportedAt": Utc::now().to_rfc3339(),
             "candidate": {
-                "id": id::encode(NodeType::Candidate, cand.id).0,
+                "id": id::encode(NodeType::Candidate, cand.id),
                 "code": cand.code,
                 "countryOfTraining": cand.country_of_training,
                 "profession": cand.profession_key,
@@ -549,7 +549,7 @@ pub async fn export(
                 "revokedAt": c.revoked_at.map(|t| t.to_rfc3339()),
             })).collect::<Vec<_>>(),
             "recognitionCases": cases.iter().map(|c| json!({
-                "id": id::encode(NodeType::RecognitionCase, c.id).0,
+                "id": id::encode(NodeType::RecognitionCase, c.id),
                 "profession": c.profession_key,
                 "authority": org(c.authority_id),
                 "legalBasis": c.legal_basis,

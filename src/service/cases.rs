@@ -7,17 +7,17 @@
 
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult};
-use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{
     CaseFilter, ChangeCaseStatusInput, OpenCaseInput, RecordDecisionInput, RecordFileCompleteInput,
     UpdateMissingDocumentsInput,
 };
+use crate::id::{self, NodeType};
+use crate::service::Reference;
 use crate::service::candidates::{self, consented_to, nothing, owned_by};
 use crate::service::countries;
 use crate::service::courses::stale;
 use crate::service::pagination::Ordering;
 use crate::service::validation::{Problems, chars, value_name};
-use crate::state::Reference;
 use chrono::{Months, NaiveDate, Utc};
 use entity::candidate;
 use entity::case_event::{self, CaseEventKind};

@@ -171,10 +171,10 @@ use sea_orm::QuerySelect;
 // Writing: a provider schedules, changes and cancels runs of its own courses.
 
 use crate::error::AppError;
-use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{
     CancelCourseRunInput, MoneyInput, ScheduleCourseRunInput, UpdateCourseRunInput,
 };
+use crate::id::{self, NodeType};
 use crate::service::courses::stale;
 use crate::service::validation::{Problems, chars, parse_amount, patch};
 use chrono::Utc;

@@ -179,8 +179,8 @@ use sea_orm::QuerySelect;
 
 use crate::auth::Scope;
 use crate::error::AppError;
-use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{RegisterCourseInput, UpdateCourseInput};
+use crate::id::{self, NodeType};
 use crate::service::validation::{Problems, chars, patch};
 use chrono::{NaiveDate, Utc};
 use entity::enums::LanguageLevel;

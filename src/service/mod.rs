@@ -17,6 +17,28 @@ pub mod professions;
 pub mod regions;
 pub mod validation;
 
+use crate::error::AppResult;
+use professions::ProfessionCatalog;
+use regions::RegionTree;
+use sea_orm::DatabaseConnection;
+
+/// Reference data (regions, professions), immutable between migrations.
+#[derive(Debug, Default)]
+pub struct Reference {
+    pub regions: RegionTree,
+    pub professions: ProfessionCatalog,
+}
+
+impl Reference {
+    /// Reads the reference tables.
+    pub async fn load(db: &DatabaseConnection) -> AppResult<Reference> {
+        Ok(Reference {
+            regions: RegionTree::load(db).await?,
+            professions: ProfessionCatalog::load(db).await?,
+        })
+    }
+}
+
 /// Today's date (UTC), the reference for "upcoming" and "still open".
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()

@@ -13,8 +13,8 @@ pub use runs_by_course::{
 };
 
 use crate::auth::Principal;
+use crate::service::Reference;
 use crate::service::{candidates, cases, course_runs, courses, organisations, today};
-use crate::state::Reference;
 use batch::{BatchLoader, Scheduler};
 use entity::{
     candidate, candidate_personal, case_event, consent, course, course_run, decision, organisation,

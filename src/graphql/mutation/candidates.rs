@@ -1,7 +1,7 @@
 //! `registerCandidate`, `recordConsent`, `revokeConsent`, `exportCandidateData`, `eraseCandidatePersonalData`.
 
 use crate::auth::Scope;
-use crate::auth::guard::RequireScope;
+use crate::graphql::guard::RequireScopes;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{
     CandidateRefInput, RecordConsentInput, RegisterCandidateInput, RevokeConsentInput,
@@ -47,7 +47,7 @@ fn operation(ctx: &Context<'_>) -> String {
 #[Object]
 impl CandidateMutation {
     /// Registers a candidate of the caller's advisory centre; the hub generates the pseudonymous code (scope `candidates:write`).
-    #[graphql(guard = "RequireScope(Scope::CandidatesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CandidatesWrite)")]
     async fn register_candidate(
         &self,
         ctx: &Context<'_>,
@@ -62,7 +62,7 @@ impl CandidateMutation {
     }
 
     /// Records that one of the caller's candidates consents to an organisation seeing their file (scope `candidates:write`).
-    #[graphql(guard = "RequireScope(Scope::CandidatesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CandidatesWrite)")]
     async fn record_consent(
         &self,
         ctx: &Context<'_>,
@@ -76,7 +76,7 @@ impl CandidateMutation {
     }
 
     /// Revokes a consent; the organisation loses access with its next request (scope `candidates:write`).
-    #[graphql(guard = "RequireScope(Scope::CandidatesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CandidatesWrite)")]
     async fn revoke_consent(
         &self,
         ctx: &Context<'_>,
@@ -91,9 +91,7 @@ impl CandidateMutation {
     }
 
     /// Everything the hub holds about one of the caller's candidates as one JSON document (GDPR Art. 15 and 20; scopes `candidates:write` and `candidates:pii`). Recorded in the audit log.
-    #[graphql(
-        guard = "RequireScope(Scope::CandidatesWrite).and(RequireScope(Scope::CandidatesPii))"
-    )]
+    #[graphql(guard = "RequireScopes::all(&[Scope::CandidatesWrite, Scope::CandidatesPii])")]
     async fn export_candidate_data(
         &self,
         ctx: &Context<'_>,
@@ -112,7 +110,7 @@ impl CandidateMutation {
     }
 
     /// Erases the personal data and consents of one of the caller's candidates (GDPR Art. 17; scope `candidates:write`). The pseudonymous facts and cases remain for statistics; the erasure is recorded.
-    #[graphql(guard = "RequireScope(Scope::CandidatesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CandidatesWrite)")]
     async fn erase_candidate_personal_data(
         &self,
         ctx: &Context<'_>,

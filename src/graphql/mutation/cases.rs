@@ -1,7 +1,7 @@
 //! `openRecognitionCase`, `changeCaseStatus`, `recordCaseFileComplete`, `updateMissingDocuments`, `recordDecision`.
 
 use crate::auth::Scope;
-use crate::auth::guard::RequireScope;
+use crate::graphql::guard::RequireScopes;
 use crate::graphql::input::{
     ChangeCaseStatusInput, OpenCaseInput, RecordDecisionInput, RecordFileCompleteInput,
     UpdateMissingDocumentsInput,
@@ -24,7 +24,7 @@ pub struct CaseMutation;
 #[Object]
 impl CaseMutation {
     /// Opens a recognition case for one of the caller's candidates at a competent authority (scope `candidates:write`).
-    #[graphql(guard = "RequireScope(Scope::CandidatesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CandidatesWrite)")]
     async fn open_recognition_case(
         &self,
         ctx: &Context<'_>,
@@ -37,7 +37,7 @@ impl CaseMutation {
     }
 
     /// Moves a case along the procedure (scope `cases:write`, the case's authority only); any other transition is `BAD_USER_INPUT` naming the allowed ones.
-    #[graphql(guard = "RequireScope(Scope::CasesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CasesWrite)")]
     async fn change_case_status(
         &self,
         ctx: &Context<'_>,
@@ -50,7 +50,7 @@ impl CaseMutation {
     }
 
     /// Records the day the file became complete; the legal due date follows (scope `cases:write`).
-    #[graphql(guard = "RequireScope(Scope::CasesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CasesWrite)")]
     async fn record_case_file_complete(
         &self,
         ctx: &Context<'_>,
@@ -63,7 +63,7 @@ impl CaseMutation {
     }
 
     /// Replaces the checklist of missing documents (scope `cases:write`).
-    #[graphql(guard = "RequireScope(Scope::CasesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CasesWrite)")]
     async fn update_missing_documents(
         &self,
         ctx: &Context<'_>,
@@ -77,7 +77,7 @@ impl CaseMutation {
     }
 
     /// Records the decision on a case in assessment (scope `cases:write`, the case's authority only).
-    #[graphql(guard = "RequireScope(Scope::CasesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CasesWrite)")]
     async fn record_decision(
         &self,
         ctx: &Context<'_>,

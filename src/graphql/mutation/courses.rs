@@ -1,7 +1,7 @@
 //! `registerCourse`, `updateCourse`, `scheduleCourseRun`, `updateCourseRun`, `cancelCourseRun`.
 
 use crate::auth::Scope;
-use crate::auth::guard::RequireScope;
+use crate::graphql::guard::RequireScopes;
 use crate::graphql::input::{
     CancelCourseRunInput, RegisterCourseInput, ScheduleCourseRunInput, UpdateCourseInput,
     UpdateCourseRunInput,
@@ -31,7 +31,7 @@ pub struct CourseMutation;
 #[Object]
 impl CourseMutation {
     /// Registers a course of the caller's school or provider (scope `courses:write`).
-    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CoursesWrite)")]
     async fn register_course(
         &self,
         ctx: &Context<'_>,
@@ -50,7 +50,7 @@ impl CourseMutation {
     }
 
     /// Changes one of the caller's courses (scope `courses:write`); `CONFLICT` if `expectedVersion` is not current.
-    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CoursesWrite)")]
     async fn update_course(
         &self,
         ctx: &Context<'_>,
@@ -69,7 +69,7 @@ impl CourseMutation {
     }
 
     /// Schedules a run of one of the caller's courses (scope `courses:write`).
-    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CoursesWrite)")]
     async fn schedule_course_run(
         &self,
         ctx: &Context<'_>,
@@ -88,7 +88,7 @@ impl CourseMutation {
     }
 
     /// Changes one of the caller's course runs (scope `courses:write`); `CONFLICT` if `expectedVersion` is not current.
-    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CoursesWrite)")]
     async fn update_course_run(
         &self,
         ctx: &Context<'_>,
@@ -107,7 +107,7 @@ impl CourseMutation {
     }
 
     /// Cancels one of the caller's course runs with a reason (scope `courses:write`).
-    #[graphql(guard = "RequireScope(Scope::CoursesWrite)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CoursesWrite)")]
     async fn cancel_course_run(
         &self,
         ctx: &Context<'_>,

@@ -1,8 +1,8 @@
 //! The operator's partner administration (scope `admin`): organisations and clients.
 
 use crate::auth::Scope;
-use crate::auth::guard::RequireScope;
 use crate::error::AppError;
+use crate::graphql::guard::RequireScopes;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{
     RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
@@ -52,7 +52,7 @@ pub struct PartnerMutation;
 #[Object]
 impl PartnerMutation {
     /// Registers a partner organisation (scope `admin`).
-    #[graphql(guard = "RequireScope(Scope::Admin)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::Admin)")]
     async fn register_organisation(
         &self,
         ctx: &Context<'_>,
@@ -67,7 +67,7 @@ impl PartnerMutation {
     }
 
     /// Registers a client for a partner at the built-in issuer and returns its secret once (scope `admin`).
-    #[graphql(guard = "RequireScope(Scope::Admin)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::Admin)")]
     async fn register_partner_client(
         &self,
         ctx: &Context<'_>,
@@ -102,7 +102,7 @@ impl PartnerMutation {
     }
 
     /// Revokes a client: no new tokens, and its current tokens stop working (scope `admin`).
-    #[graphql(guard = "RequireScope(Scope::Admin)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::Admin)")]
     async fn revoke_partner_client(
         &self,
         ctx: &Context<'_>,

@@ -1,8 +1,8 @@
 //! `candidates`, `candidate`, `auditLog`.
 
 use crate::auth::Scope;
-use crate::auth::guard::RequireScope;
 use crate::error::AppError;
+use crate::graphql::guard::RequireScopes;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::CandidateFilter;
 use crate::graphql::types::{
@@ -21,7 +21,7 @@ pub struct CandidateQuery;
 #[Object]
 impl CandidateQuery {
     /// Candidates the caller may see (scope `candidates:read`), in registration order.
-    #[graphql(guard = "RequireScope(Scope::CandidatesRead)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CandidatesRead)")]
     async fn candidates(
         &self,
         ctx: &Context<'_>,
@@ -71,6 +71,7 @@ impl CandidateQuery {
     }
 
     /// Who read, exported or erased personal data, oldest first: the entries of the caller's own candidates (an advisory centre answering a person's request, GDPR Art. 15), or all entries with `audit:read`.
+    #[graphql(guard = "RequireScopes::any(&[Scope::CandidatesRead, Scope::AuditRead])")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -89,19 +90,6 @@ impl CandidateQuery {
         }
         .resolve(audit::BY_ID.name)?;
         let req = request(ctx)?;
-        if req.principal.client().is_none() {
-            return Err(
-                AppError::Unauthenticated("the audit log needs a bearer token".into()).into(),
-            );
-        }
-        if !req.principal.has_scope(Scope::AuditRead)
-            && !req.principal.has_scope(Scope::CandidatesRead)
-        {
-            return Err(AppError::Forbidden(
-                "the audit log needs `candidates:read` (own candidates) or `audit:read`".into(),
-            )
-            .into());
-        }
         let mut select = audit::visible_to(&req.principal);
         if let Some(c) = &candidate {
             let c = id::decode_as(c, NodeType::Candidate, "candidate")?;

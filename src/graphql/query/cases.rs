@@ -1,8 +1,8 @@
 //! `cases`, `recognitionCase`.
 
 use crate::auth::Scope;
-use crate::auth::guard::RequireScope;
 use crate::error::AppError;
+use crate::graphql::guard::RequireScopes;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::CaseFilter;
 use crate::graphql::types::{RecognitionCase, RecognitionCaseConnection, TotalCount};
@@ -17,7 +17,7 @@ pub struct CaseQuery;
 #[Object]
 impl CaseQuery {
     /// Recognition cases the caller may see (scope `cases:read`), in opening order.
-    #[graphql(guard = "RequireScope(Scope::CasesRead)")]
+    #[graphql(guard = "RequireScopes::one(&Scope::CasesRead)")]
     async fn cases(
         &self,
         ctx: &Context<'_>,

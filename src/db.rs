@@ -419,6 +419,18 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Runs `work` in a write transaction ([`begin_write`]) and ends it with [`finish`]:
+/// committed when `work` succeeds, rolled back when it fails, so nothing is left
+/// half-written and no lock outlives the request.
+pub async fn write<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    let txn = begin_write(db).await?;
+    let result = work(&txn).await;
+    finish(txn, result).await
+}
+
 /// Ends a write transaction: commits after success, rolls back after an error. Every
 /// error path must end here: a transaction merely dropped is rolled back only when its
 /// connection is next used, and until then it holds its locks (on SQLite the write

@@ -1,20 +1,104 @@
 //! Course runs: the dated sessions of courses, and the "where can I start soon" search.
 
 use crate::auth::Principal;
-use crate::error::AppResult;
-use crate::graphql::input::CourseRunFilter;
-use crate::service::courses;
+use crate::error::{AppError, AppResult};
+use crate::id::NodeType;
+use crate::service::access::WriteRule;
+use crate::service::courses::{self, stale};
 use crate::service::pagination::{self, Ordering, Page, PageRequest, SortKind};
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
-use chrono::NaiveDate;
-use entity::course;
-use entity::course_run::{self, Column, Entity, RunStatus};
+use crate::service::validation::{Patch, Problems, chars, parse_amount};
+use chrono::{NaiveDate, Utc};
+use entity::course::{self, CourseType};
+use entity::course_run::{self, Column, CourseFormat, Entity, FundingOption, RunStatus, Schedule};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QuerySelect, QueryTrait, Select,
 };
 use std::collections::HashMap;
+
+/// Narrows a list of runs; every condition given must hold. Errors name these fields
+/// (`region`, `profession`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CourseRunFilter {
+    /// Profession key of the course, such as `nurse`.
+    pub profession: Option<String>,
+    pub course_type: Option<CourseType>,
+    /// Region code: the run takes place in it or below it.
+    pub region: Option<String>,
+    /// Starting on or after.
+    pub from: Option<NaiveDate>,
+    /// Starting on or before.
+    pub to: Option<NaiveDate>,
+    pub format: Option<CourseFormat>,
+    pub status: Option<RunStatus>,
+    /// A seat one can still register for (true), or none (false).
+    pub has_free_seats: Option<bool>,
+}
+
+/// An amount as a partner writes it: a decimal text and an ISO 4217 code.
+#[derive(Debug, Clone)]
+pub struct Money {
+    pub amount: String,
+    pub currency: String,
+}
+
+/// A new run of one of the caller's courses. Errors name the fields as partners know
+/// them (`startDate`, `cost.amount`).
+#[derive(Debug, Clone)]
+pub struct NewCourseRun {
+    pub course_id: i64,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub hours: i32,
+    pub format: CourseFormat,
+    pub schedule: Schedule,
+    pub seats_min: i32,
+    pub seats_max: i32,
+    /// Region code.
+    pub region: String,
+    pub city: String,
+    pub cost: Money,
+    pub funding_options: Vec<FundingOption>,
+    pub registration_deadline: Option<NaiveDate>,
+    pub rolling_entry: bool,
+    /// `PLANNED` when not given.
+    pub status: Option<RunStatus>,
+}
+
+/// Changes to run `id`, based on `expected_version`; `None` and `Patch::Keep` leave a
+/// field as it is.
+#[derive(Debug, Clone)]
+pub struct CourseRunChanges {
+    pub id: i64,
+    pub expected_version: i32,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub hours: Option<i32>,
+    pub format: Option<CourseFormat>,
+    pub schedule: Option<Schedule>,
+    pub seats_min: Option<i32>,
+    pub seats_max: Option<i32>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub cost: Option<Money>,
+    /// Replaces the list.
+    pub funding_options: Option<Vec<FundingOption>>,
+    pub registration_deadline: Patch<NaiveDate>,
+    pub rolling_entry: Option<bool>,
+    pub status: Option<RunStatus>,
+}
+
+/// Cancelling run `id`, based on `expected_version`, with the reason participants see.
+#[derive(Debug, Clone)]
+pub struct Cancellation {
+    pub id: i64,
+    pub expected_version: i32,
+    pub reason: String,
+}
 
 /// Runs are sorted by start date, then id.
 pub const BY_START: Ordering<Entity> = Ordering {
@@ -63,7 +147,7 @@ pub fn filtered(
 ) -> AppResult<Select<Entity>> {
     let mut select = visible_to(principal);
     if let Some(key) = &filter.profession {
-        professions.require(key, "filter.profession")?;
+        professions.require(key, "profession")?;
         select = select.filter(Column::CourseId.in_subquery(courses::for_profession(key)));
     }
     if let Some(t) = filter.course_type {
@@ -77,14 +161,14 @@ pub fn filtered(
             ),
         );
     }
-    if let Some(codes) = regions.filter_codes(filter.region.as_deref(), "filter.region")? {
+    if let Some(codes) = regions.filter_codes(filter.region.as_deref(), "region")? {
         select = select.filter(Column::RegionCode.is_in(codes));
     }
     if let Some(from) = filter.from {
-        select = select.filter(Column::StartDate.gte(from.0));
+        select = select.filter(Column::StartDate.gte(from));
     }
     if let Some(to) = filter.to {
-        select = select.filter(Column::StartDate.lte(to.0));
+        select = select.filter(Column::StartDate.lte(to));
     }
     if let Some(format) = filter.format {
         select = select.filter(Column::Format.eq(format));
@@ -165,22 +249,8 @@ pub async fn next_by_course(
         .collect())
 }
 
-use sea_orm::QuerySelect;
-
 // ---------------------------------------------------------------------------------
 // Writing: a provider schedules, changes and cancels runs of its own courses.
-
-use crate::error::AppError;
-use crate::graphql::input::{
-    CancelCourseRunInput, MoneyInput, ScheduleCourseRunInput, UpdateCourseRunInput,
-};
-use crate::id::{self, NodeType};
-use crate::service::courses::stale;
-use crate::service::validation::{Problems, chars, parse_amount, patch};
-use chrono::Utc;
-use entity::course_run::{CourseFormat, FundingOption, Schedule};
-use sea_orm::ActiveValue::Set;
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 /// Rows of `course_run` the caller may change: runs of the courses it may change.
 pub fn editable_by(principal: &Principal) -> Select<Entity> {
@@ -194,36 +264,16 @@ pub fn editable_by(principal: &Principal) -> Select<Entity> {
     )
 }
 
-/// The run `id` if the caller may change it: `NOT_FOUND` if it cannot see it,
-/// `FORBIDDEN` if it belongs to someone else.
-async fn editable(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    id: i64,
-) -> AppResult<course_run::Model> {
-    if let Some(run) = editable_by(principal)
-        .filter(Column::Id.eq(id))
-        .one(txn)
-        .await?
-    {
-        return Ok(run);
-    }
-    if visible_to(principal)
-        .filter(Column::Id.eq(id))
-        .one(txn)
-        .await?
-        .is_some()
-    {
-        courses::course_writer(principal)?;
-        return Err(AppError::Forbidden(
-            "this course run belongs to another provider".into(),
-        ));
-    }
-    Err(AppError::NotFound(format!(
-        "course run `{}`",
-        id::encode(NodeType::CourseRun, id).as_str()
-    )))
-}
+/// Who may change a run: whoever may change its course.
+pub const WRITE: WriteRule<Entity> = WriteRule {
+    what: "course run",
+    node: NodeType::CourseRun,
+    id: Column::Id,
+    visible_to,
+    editable_by,
+    writer: courses::course_writer,
+    foreign: "this course run belongs to another provider",
+};
 
 /// A run as it would be stored, for validation.
 struct RunDraft {
@@ -245,17 +295,17 @@ struct RunDraft {
     status: RunStatus,
 }
 
-fn money(input: &MoneyInput, p: &mut Problems) -> (i64, String) {
+fn money(input: &Money, p: &mut Problems) -> (i64, String) {
     let minor = parse_amount(&input.amount);
     p.check(
         minor.is_some(),
-        "input.cost.amount",
+        "cost.amount",
         "the amount is a decimal number such as `1250.00`, not negative",
     );
     let currency = input.currency.trim().to_ascii_uppercase();
     p.check(
         currency.len() == 3 && currency.chars().all(|c| c.is_ascii_alphabetic()),
-        "input.cost.currency",
+        "cost.currency",
         "the currency is an ISO 4217 code such as `EUR` or `SEK`",
     );
     (minor.unwrap_or(0), currency)
@@ -268,47 +318,43 @@ impl RunDraft {
         self.funding.retain(|f| seen.insert(*f));
         p.check(
             self.end > self.start,
-            "input.endDate",
+            "endDate",
             "the last day must be after the first",
         );
         p.check(
             (1..=5000).contains(&self.hours),
-            "input.hours",
+            "hours",
             "hours are between 1 and 5,000",
         );
         p.check(
             self.seats_min >= 1,
-            "input.seatsMin",
+            "seatsMin",
             "at least one participant is needed",
         );
         p.check(
             self.seats_max >= self.seats_min,
-            "input.seatsMax",
+            "seatsMax",
             "seatsMax must be at least seatsMin",
         );
-        p.check(
-            self.seats_max <= 1000,
-            "input.seatsMax",
-            "at most 1,000 seats",
-        );
+        p.check(self.seats_max <= 1000, "seatsMax", "at most 1,000 seats");
         p.check(
             self.seats_max >= self.seats_taken,
-            "input.seatsMax",
+            "seatsMax",
             format!("{} seats are already taken", self.seats_taken),
         );
         p.check(
             regions.get(&self.region).is_some(),
-            "input.region",
+            "region",
             format!("unknown region `{}`", self.region),
         );
         p.check(
             (1..=100).contains(&chars(&self.city)),
-            "input.city",
+            "city",
             "the city needs 1 to 100 characters",
         );
         p.check(
             self.deadline.is_none_or(|d| d < self.start),
-            "input.registrationDeadline",
+            "registrationDeadline",
             "the registration deadline must be before the first day",
         );
         p.finish()
@@ -320,25 +366,25 @@ pub async fn schedule(
     db: &DatabaseConnection,
     principal: &Principal,
     regions: &RegionTree,
-    input: &ScheduleCourseRunInput,
+    input: NewCourseRun,
 ) -> AppResult<course_run::Model> {
-    let course_id = id::decode_as(&input.course_id, NodeType::Course, "input.courseId")?;
+    let course_id = input.course_id;
     let mut p = Problems::default();
     let (cost_minor, currency) = money(&input.cost, &mut p);
     let status = input.status.unwrap_or(RunStatus::Planned);
     p.check(
         matches!(status, RunStatus::Planned | RunStatus::Open),
-        "input.status",
+        "status",
         "a new run is PLANNED or OPEN",
     );
     p.check(
-        input.start_date.0 >= crate::service::today(),
-        "input.startDate",
+        input.start_date >= crate::service::today(),
+        "startDate",
         "a new run cannot start in the past",
     );
     let mut draft = RunDraft {
-        start: input.start_date.0,
-        end: input.end_date.0,
+        start: input.start_date,
+        end: input.end_date,
         hours: input.hours,
         format: input.format,
         schedule: input.schedule,
@@ -346,18 +392,17 @@ pub async fn schedule(
         seats_max: input.seats_max,
         seats_taken: 0,
         region: input.region.trim().to_owned(),
-        city: input.city.clone(),
+        city: input.city,
         cost_minor,
         currency,
-        funding: input.funding_options.clone(),
-        deadline: input.registration_deadline.map(|d| d.0),
+        funding: input.funding_options,
+        deadline: input.registration_deadline,
         rolling_entry: input.rolling_entry,
         status,
     };
-    let txn = crate::db::begin_write(db).await?;
-    let result: AppResult<_> = async {
+    crate::db::write(db, async |txn| {
         // Ownership first: someone else's course is refused whatever the input says.
-        courses::editable(&txn, principal, course_id).await?;
+        courses::WRITE.editable(txn, principal, course_id).await?;
         draft.validate(regions, p)?;
         let now = Utc::now();
         let run = Entity::insert(course_run::ActiveModel {
@@ -384,12 +429,11 @@ pub async fn schedule(
             version: Set(1),
             ..Default::default()
         })
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await?;
         Ok(run)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    })
+    .await
 }
 
 /// Writes `draft` over run `id` if its version is still `expected`.
@@ -461,32 +505,31 @@ pub async fn update(
     db: &DatabaseConnection,
     principal: &Principal,
     regions: &RegionTree,
-    input: &UpdateCourseRunInput,
+    input: CourseRunChanges,
 ) -> AppResult<course_run::Model> {
-    let id = id::decode_as(&input.id, NodeType::CourseRun, "input.id")?;
-    let txn = crate::db::begin_write(db).await?;
-    let result: AppResult<_> = async {
-        let current = editable(&txn, principal, id).await?;
+    let id = input.id;
+    crate::db::write(db, async |txn| {
+        let current = WRITE.editable(txn, principal, id).await?;
         if current.version != input.expected_version {
             return Err(stale("course run", current.version));
         }
         let mut p = Problems::default();
         p.check(
             current.status != RunStatus::Cancelled,
-            "input.id",
+            "id",
             "a cancelled run cannot be changed",
         );
         p.check(
             input.status != Some(RunStatus::Cancelled),
-            "input.status",
+            "status",
             "cancel a run with cancelCourseRun, giving a reason",
         );
         let mut draft = draft_of(&current);
         if let Some(cost) = &input.cost {
             (draft.cost_minor, draft.currency) = money(cost, &mut p);
         }
-        draft.start = input.start_date.map_or(draft.start, |d| d.0);
-        draft.end = input.end_date.map_or(draft.end, |d| d.0);
+        draft.start = input.start_date.unwrap_or(draft.start);
+        draft.end = input.end_date.unwrap_or(draft.end);
         draft.hours = input.hours.unwrap_or(draft.hours);
         draft.format = input.format.unwrap_or(draft.format);
         draft.schedule = input.schedule.unwrap_or(draft.schedule);
@@ -496,32 +539,26 @@ pub async fn update(
             .region
             .as_deref()
             .map_or(draft.region, |r| r.trim().to_owned());
-        draft.city = input.city.clone().unwrap_or(draft.city);
-        draft.funding = input.funding_options.clone().unwrap_or(draft.funding);
-        draft.deadline = patch(
-            input.registration_deadline.map_value(|d| d.0),
-            draft.deadline,
-        );
+        draft.city = input.city.unwrap_or(draft.city);
+        draft.funding = input.funding_options.unwrap_or(draft.funding);
+        draft.deadline = input.registration_deadline.apply(draft.deadline);
         draft.rolling_entry = input.rolling_entry.unwrap_or(draft.rolling_entry);
         draft.status = input.status.unwrap_or(draft.status);
         draft.validate(regions, p)?;
-        let run = write(&txn, id, input.expected_version, draft, None).await?;
-        Ok(run)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        write(txn, id, input.expected_version, draft, None).await
+    })
+    .await
 }
 
 /// Cancels one of the caller's runs, recording why.
 pub async fn cancel(
     db: &DatabaseConnection,
     principal: &Principal,
-    input: &CancelCourseRunInput,
+    input: Cancellation,
 ) -> AppResult<course_run::Model> {
-    let id = id::decode_as(&input.id, NodeType::CourseRun, "input.id")?;
-    let txn = crate::db::begin_write(db).await?;
-    let result: AppResult<_> = async {
-        let current = editable(&txn, principal, id).await?;
+    let id = input.id;
+    crate::db::write(db, async |txn| {
+        let current = WRITE.editable(txn, principal, id).await?;
         if current.version != input.expected_version {
             return Err(stale("course run", current.version));
         }
@@ -529,12 +566,12 @@ pub async fn cancel(
         let mut p = Problems::default();
         p.check(
             (3..=1000).contains(&chars(&reason)),
-            "input.reason",
+            "reason",
             "give a reason of 3 to 1,000 characters",
         );
         p.check(
             !matches!(current.status, RunStatus::Cancelled | RunStatus::Completed),
-            "input.id",
+            "id",
             format!(
                 "a run that is {} cannot be cancelled",
                 sea_orm::ActiveEnum::to_value(&current.status)
@@ -543,9 +580,7 @@ pub async fn cancel(
         p.finish()?;
         let mut draft = draft_of(&current);
         draft.status = RunStatus::Cancelled;
-        let run = write(&txn, id, input.expected_version, draft, Some(reason)).await?;
-        Ok(run)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+        write(txn, id, input.expected_version, draft, Some(reason)).await
+    })
+    .await
 }

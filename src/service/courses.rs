@@ -1,20 +1,75 @@
 //! The course catalogue: offers of schools and providers and the professions they serve.
 
-use crate::auth::Principal;
-use crate::error::AppResult;
-use crate::graphql::input::CourseFilter;
+use crate::auth::{Principal, Scope};
+use crate::error::{AppError, AppResult};
+use crate::id::NodeType;
+use crate::service::access::{WriteRule, nothing};
 use crate::service::course_runs;
 use crate::service::pagination::{self, Ordering, Page, PageRequest, SortKind};
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
-use entity::course::{self, Column, Entity};
-use entity::course_run::RunStatus;
+use crate::service::validation::{Patch, Problems, chars};
+use chrono::{NaiveDate, Utc};
+use entity::course::{self, Column, CourseType, Entity};
+use entity::course_run::{CourseFormat, RunStatus};
+use entity::enums::LanguageLevel;
+use entity::organisation::OrganisationKind;
 use entity::{course_profession, course_run, organisation};
-use sea_orm::sea_query::Query;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use std::collections::HashMap;
+
+/// Narrows the catalogue; every condition given must hold. Errors name these fields
+/// (`region`, `profession`).
+#[derive(Debug, Clone, Default)]
+pub struct CourseFilter {
+    /// Profession key, such as `nurse`.
+    pub profession: Option<String>,
+    pub course_type: Option<CourseType>,
+    /// Region code: the provider or one of the runs is in it or below it.
+    pub region: Option<String>,
+    /// A run (not cancelled) in this format.
+    pub format: Option<CourseFormat>,
+    pub bildungsgutschein: Option<bool>,
+    /// A run one can still register for (true), or none (false).
+    pub has_open_run: Option<bool>,
+}
+
+/// A new course of the caller's organisation. Errors name the fields as partners know
+/// them (`title`, `azavMeasureNumber`).
+#[derive(Debug, Clone)]
+pub struct NewCourse {
+    pub course_type: CourseType,
+    pub title: String,
+    pub description: String,
+    /// Profession keys, at least one.
+    pub professions: Vec<String>,
+    pub language_level: Option<LanguageLevel>,
+    pub azav_measure_number: Option<String>,
+    pub azav_valid_until: Option<NaiveDate>,
+    pub bildungsgutschein: bool,
+}
+
+/// Changes to course `id`, based on `expected_version`; `None` and `Patch::Keep` leave
+/// a field as it is.
+#[derive(Debug, Clone)]
+pub struct CourseChanges {
+    pub id: i64,
+    pub expected_version: i32,
+    pub course_type: Option<CourseType>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Replaces the list.
+    pub professions: Option<Vec<String>>,
+    pub language_level: Patch<LanguageLevel>,
+    pub azav_measure_number: Patch<String>,
+    pub azav_valid_until: Patch<NaiveDate>,
+    pub bildungsgutschein: Option<bool>,
+}
 
 /// Courses are sorted by title, then id.
 pub const BY_TITLE: Ordering<Entity> = Ordering {
@@ -48,13 +103,13 @@ pub fn filtered(
 ) -> AppResult<Select<Entity>> {
     let mut select = visible_to(principal);
     if let Some(key) = &filter.profession {
-        professions.require(key, "filter.profession")?;
+        professions.require(key, "profession")?;
         select = select.filter(Column::Id.in_subquery(for_profession(key)));
     }
     if let Some(t) = filter.course_type {
         select = select.filter(Column::CourseType.eq(t));
     }
-    if let Some(codes) = regions.filter_codes(filter.region.as_deref(), "filter.region")? {
+    if let Some(codes) = regions.filter_codes(filter.region.as_deref(), "region")? {
         select = select.filter(
             Condition::any()
                 .add(
@@ -172,22 +227,8 @@ pub async fn professions_of(
     Ok(out)
 }
 
-use sea_orm::QuerySelect;
-
 // ---------------------------------------------------------------------------------
 // Writing: schools and providers register and maintain their own courses.
-
-use crate::auth::Scope;
-use crate::error::AppError;
-use crate::graphql::input::{RegisterCourseInput, UpdateCourseInput};
-use crate::id::{self, NodeType};
-use crate::service::validation::{Problems, chars, patch};
-use chrono::{NaiveDate, Utc};
-use entity::enums::LanguageLevel;
-use entity::organisation::OrganisationKind;
-use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 /// The organisation of a caller who may write courses: a school or provider with the
 /// `courses:write` scope.
@@ -213,40 +254,20 @@ pub fn course_writer(principal: &Principal) -> AppResult<i64> {
 pub fn editable_by(principal: &Principal) -> Select<Entity> {
     match course_writer(principal) {
         Ok(org) => visible_to(principal).filter(Column::ProviderId.eq(org)),
-        Err(_) => visible_to(principal).filter(Expr::cust("1 = 0")),
+        Err(_) => visible_to(principal).filter(nothing()),
     }
 }
 
-/// The course `id` if the caller may change it: `NOT_FOUND` if it cannot see it,
-/// `FORBIDDEN` if it belongs to someone else.
-pub async fn editable(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    id: i64,
-) -> AppResult<course::Model> {
-    if let Some(course) = editable_by(principal)
-        .filter(Column::Id.eq(id))
-        .one(txn)
-        .await?
-    {
-        return Ok(course);
-    }
-    if visible_to(principal)
-        .filter(Column::Id.eq(id))
-        .one(txn)
-        .await?
-        .is_some()
-    {
-        course_writer(principal)?;
-        return Err(AppError::Forbidden(
-            "this course belongs to another provider".into(),
-        ));
-    }
-    Err(AppError::NotFound(format!(
-        "course `{}`",
-        id::encode(NodeType::Course, id).as_str()
-    )))
-}
+/// Who may change a course.
+pub const WRITE: WriteRule<Entity> = WriteRule {
+    what: "course",
+    node: NodeType::Course,
+    id: Column::Id,
+    visible_to,
+    editable_by,
+    writer: course_writer,
+    foreign: "this course belongs to another provider",
+};
 
 /// A course as it would be stored, for validation.
 struct CourseDraft {
@@ -273,42 +294,42 @@ impl CourseDraft {
         let mut p = Problems::default();
         p.check(
             (3..=200).contains(&chars(&self.title)),
-            "input.title",
+            "title",
             "the title needs 3 to 200 characters",
         );
         p.check(
             chars(&self.description) <= 5000,
-            "input.description",
+            "description",
             "the description has at most 5,000 characters",
         );
         p.check(
             self.azav_measure_number
                 .as_deref()
                 .is_none_or(|n| chars(n) <= 64),
-            "input.azavMeasureNumber",
+            "azavMeasureNumber",
             "the AZAV measure number has at most 64 characters",
         );
         p.check(
             !self.professions.is_empty(),
-            "input.professions",
+            "professions",
             "name at least one profession",
         );
         for key in &self.professions {
             p.check(
                 catalog.get(key).is_some(),
-                "input.professions",
+                "professions",
                 format!("unknown profession `{key}`"),
             );
         }
         if self.bildungsgutschein {
             p.check(
                 self.azav_measure_number.is_some(),
-                "input.azavMeasureNumber",
+                "azavMeasureNumber",
                 "a Bildungsgutschein course needs its AZAV measure number",
             );
             p.check(
                 self.azav_valid_until.is_some_and(|d| d > today),
-                "input.azavValidUntil",
+                "azavValidUntil",
                 "a Bildungsgutschein course needs an AZAV approval that is valid after today",
             );
         }
@@ -339,23 +360,22 @@ pub async fn register(
     db: &DatabaseConnection,
     principal: &Principal,
     catalog: &ProfessionCatalog,
-    input: &RegisterCourseInput,
+    new: NewCourse,
 ) -> AppResult<course::Model> {
     let provider = course_writer(principal)?;
     let mut draft = CourseDraft {
-        course_type: input.course_type,
-        title: input.title.clone(),
-        description: input.description.clone(),
-        professions: input.professions.clone(),
-        language_level: input.language_level,
-        azav_measure_number: input.azav_measure_number.clone(),
-        azav_valid_until: input.azav_valid_until.map(|d| d.0),
-        bildungsgutschein: input.bildungsgutschein,
+        course_type: new.course_type,
+        title: new.title,
+        description: new.description,
+        professions: new.professions,
+        language_level: new.language_level,
+        azav_measure_number: new.azav_measure_number,
+        azav_valid_until: new.azav_valid_until,
+        bildungsgutschein: new.bildungsgutschein,
     };
     draft.validate(catalog, crate::service::today())?;
     let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
-    let result: AppResult<_> = async {
+    crate::db::write(db, async |txn| {
         let course = Entity::insert(course::ActiveModel {
             provider_id: Set(provider),
             course_type: Set(draft.course_type),
@@ -370,54 +390,48 @@ pub async fn register(
             version: Set(1),
             ..Default::default()
         })
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await?;
-        write_professions(&txn, course.id, &draft.professions).await?;
+        write_professions(txn, course.id, &draft.professions).await?;
         Ok(course)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    })
+    .await
 }
 
-/// Applies `input` to one of the caller's courses, if `expectedVersion` is current.
+/// Applies `changes` to one of the caller's courses, if `expected_version` is current.
 pub async fn update(
     db: &DatabaseConnection,
     principal: &Principal,
     catalog: &ProfessionCatalog,
-    input: &UpdateCourseInput,
+    changes: CourseChanges,
 ) -> AppResult<course::Model> {
-    let id = id::decode_as(&input.id, NodeType::Course, "input.id")?;
-    let txn = crate::db::begin_write(db).await?;
-    let result: AppResult<_> = async {
-        let current = editable(&txn, principal, id).await?;
-        if current.version != input.expected_version {
+    let id = changes.id;
+    crate::db::write(db, async |txn| {
+        let current = WRITE.editable(txn, principal, id).await?;
+        if current.version != changes.expected_version {
             return Err(stale("course", current.version));
         }
-        let professions = match &input.professions {
-            Some(p) => p.clone(),
-            None => professions_of(&txn, principal, catalog, &[id])
+        let replaces_professions = changes.professions.is_some();
+        let professions = match changes.professions {
+            Some(p) => p,
+            None => professions_of(txn, principal, catalog, &[id])
                 .await?
                 .remove(&id)
                 .unwrap_or_default(),
         };
         let mut draft = CourseDraft {
-            course_type: input.course_type.unwrap_or(current.course_type),
-            title: input.title.clone().unwrap_or(current.title.clone()),
-            description: input
-                .description
-                .clone()
-                .unwrap_or(current.description.clone()),
+            course_type: changes.course_type.unwrap_or(current.course_type),
+            title: changes.title.unwrap_or(current.title),
+            description: changes.description.unwrap_or(current.description),
             professions,
-            language_level: patch(input.language_level, current.language_level),
-            azav_measure_number: patch(
-                input.azav_measure_number.clone(),
-                current.azav_measure_number.clone(),
-            ),
-            azav_valid_until: patch(
-                input.azav_valid_until.map_value(|d| d.0),
-                current.azav_valid_until,
-            ),
-            bildungsgutschein: input.bildungsgutschein.unwrap_or(current.bildungsgutschein),
+            language_level: changes.language_level.apply(current.language_level),
+            azav_measure_number: changes
+                .azav_measure_number
+                .apply(current.azav_measure_number),
+            azav_valid_until: changes.azav_valid_until.apply(current.azav_valid_until),
+            bildungsgutschein: changes
+                .bildungsgutschein
+                .unwrap_or(current.bildungsgutschein),
         };
         draft.validate(catalog, crate::service::today())?;
         let updated = Entity::update_many()
@@ -437,24 +451,23 @@ pub async fn update(
             .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
             .col_expr(Column::Version, Expr::col(Column::Version).add(1))
             .filter(Column::Id.eq(id))
-            .filter(Column::Version.eq(input.expected_version))
-            .exec(&txn)
+            .filter(Column::Version.eq(changes.expected_version))
+            .exec(txn)
             .await?;
         // Another writer may have committed between the read and this update.
         if updated.rows_affected != 1 {
             return Err(stale("course", current.version));
         }
-        if input.professions.is_some() {
-            write_professions(&txn, id, &draft.professions).await?;
+        if replaces_professions {
+            write_professions(txn, id, &draft.professions).await?;
         }
         let course = Entity::find_by_id(id)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or_else(|| AppError::Internal("updated course vanished".into()))?;
         Ok(course)
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    })
+    .await
 }
 
 /// The `CONFLICT` of a write based on an old version.

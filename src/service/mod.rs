@@ -4,6 +4,7 @@
 //! which rows a caller may see. Lists, lookups, loaders and mutations start from it, so
 //! the rule is always applied inside the SQL.
 
+pub mod access;
 pub mod audit;
 pub mod candidates;
 pub mod cases;

@@ -2,14 +2,46 @@
 
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::graphql::input::OrganisationFilter;
 use crate::service::contains_pattern;
 use crate::service::pagination::{Ordering, SortKind};
 use crate::service::regions::RegionTree;
-use entity::organisation::{self, Column, Entity};
+use crate::service::validation::{Problems, chars};
+use chrono::{NaiveDate, Utc};
+use entity::organisation::{self, Column, EmployerType, Entity, OrganisationKind};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::{ExprTrait, LikeExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+
+/// Narrows the directory; every condition given must hold. Errors name these fields
+/// (`region`, `search`).
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub kind: Option<OrganisationKind>,
+    /// Region code: located in it or below it.
+    pub region: Option<String>,
+    /// Text the name or city contains, case-insensitive.
+    pub search: Option<String>,
+}
+
+/// A new partner organisation. Errors name the fields as partners know them (`name`,
+/// `postalCode`).
+#[derive(Debug, Clone)]
+pub struct NewOrganisation {
+    pub kind: OrganisationKind,
+    pub employer_type: Option<EmployerType>,
+    pub name: String,
+    /// Region code.
+    pub region: String,
+    pub city: String,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+    pub provider_number: Option<String>,
+    pub azav_valid_until: Option<NaiveDate>,
+}
 
 /// Organisations are sorted by name, then id.
 pub const BY_NAME: Ordering<Entity> = Ordering {
@@ -40,7 +72,7 @@ pub fn filtered(
     if let Some(kind) = filter.kind {
         select = select.filter(Column::Kind.eq(kind));
     }
-    if let Some(codes) = regions.filter_codes(filter.region.as_deref(), "filter.region")? {
+    if let Some(codes) = regions.filter_codes(filter.region.as_deref(), "region")? {
         select = select.filter(Column::RegionCode.is_in(codes));
     }
     if let Some(search) = filter
@@ -51,7 +83,7 @@ pub fn filtered(
     {
         if search.chars().count() > MAX_SEARCH_CHARS {
             return Err(AppError::bad_input(
-                "filter.search",
+                "search",
                 format!("search for at most {MAX_SEARCH_CHARS} characters"),
             ));
         }
@@ -83,18 +115,12 @@ pub fn search_text(name: &str, city: &str) -> String {
 // ---------------------------------------------------------------------------------
 // Writing: the hub operator registers partners.
 
-use crate::graphql::input::RegisterOrganisationInput;
-use crate::service::validation::{Problems, chars};
-use chrono::Utc;
-use entity::organisation::OrganisationKind;
-use sea_orm::ActiveValue::Set;
-
 /// Registers a partner organisation (operators only; the caller's `admin` scope is
 /// checked by the field guard).
 pub async fn register(
     db: &impl ConnectionTrait,
     regions: &RegionTree,
-    input: &RegisterOrganisationInput,
+    input: &NewOrganisation,
 ) -> AppResult<organisation::Model> {
     let trimmed = |s: &Option<String>| {
         s.as_deref()
@@ -110,36 +136,36 @@ pub async fn register(
     let mut p = Problems::default();
     p.check(
         (2..=200).contains(&chars(&name)),
-        "input.name",
+        "name",
         "the name needs 2 to 200 characters",
     );
     p.check(
         (1..=100).contains(&chars(&city)),
-        "input.city",
+        "city",
         "the city needs 1 to 100 characters",
     );
     p.check(
         regions.get(&region).is_some(),
-        "input.region",
+        "region",
         format!("unknown region `{region}`"),
     );
     p.check(
         input.employer_type.is_none() || input.kind == OrganisationKind::Employer,
-        "input.employerType",
+        "employerType",
         "only employers have an employer type",
     );
     p.check(
         email
             .as_deref()
             .is_none_or(|e| e.contains('@') && !e.contains(' ') && e.len() <= 200),
-        "input.email",
+        "email",
         "not an e-mail address",
     );
     for (value, field, max) in [
-        (&input.street, "input.street", 200),
-        (&input.postal_code, "input.postalCode", 16),
-        (&input.phone, "input.phone", 50),
-        (&input.provider_number, "input.providerNumber", 32),
+        (&input.street, "street", 200),
+        (&input.postal_code, "postalCode", 16),
+        (&input.phone, "phone", 50),
+        (&input.provider_number, "providerNumber", 32),
     ] {
         p.check(
             trimmed(value).is_none_or(|v| chars(&v) <= max),
@@ -151,7 +177,7 @@ pub async fn register(
         website.as_deref().is_none_or(|w| {
             (w.starts_with("https://") || w.starts_with("http://")) && w.len() <= 200
         }),
-        "input.website",
+        "website",
         "a website starts with https://",
     );
     p.finish()?;
@@ -169,7 +195,7 @@ pub async fn register(
         phone: Set(trimmed(&input.phone)),
         website: Set(website),
         provider_number: Set(trimmed(&input.provider_number)),
-        azav_valid_until: Set(input.azav_valid_until.map(|d| d.0)),
+        azav_valid_until: Set(input.azav_valid_until),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),

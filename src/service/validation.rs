@@ -90,12 +90,26 @@ impl Problems {
     }
 }
 
-/// An optional field after a patch: absent keeps `current`, `null` clears it.
-pub fn patch<T>(change: async_graphql::MaybeUndefined<T>, current: Option<T>) -> Option<T> {
-    match change {
-        async_graphql::MaybeUndefined::Undefined => current,
-        async_graphql::MaybeUndefined::Null => None,
-        async_graphql::MaybeUndefined::Value(v) => Some(v),
+/// A change to an optional field: leave it, clear it, or set it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Patch<T> {
+    /// The field stays as it is.
+    #[default]
+    Keep,
+    /// The field becomes empty.
+    Clear,
+    /// The field takes this value.
+    Set(T),
+}
+
+impl<T> Patch<T> {
+    /// The field's value after the change.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Patch::Keep => current,
+            Patch::Clear => None,
+            Patch::Set(v) => Some(v),
+        }
     }
 }
 

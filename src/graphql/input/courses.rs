@@ -1,6 +1,10 @@
 //! Filters of the course catalogue.
 
+use crate::error::AppResult;
+use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::patch;
 use crate::graphql::types::Date;
+use crate::service::{course_runs, courses};
 use async_graphql::InputObject;
 use entity::course::CourseType;
 use entity::course_run::{CourseFormat, RunStatus};
@@ -48,6 +52,134 @@ pub struct CourseRunFilter {
 use async_graphql::{ID, MaybeUndefined};
 use entity::course_run::{FundingOption, Schedule};
 use entity::enums::LanguageLevel;
+
+impl From<CourseFilter> for courses::CourseFilter {
+    fn from(f: CourseFilter) -> Self {
+        courses::CourseFilter {
+            profession: f.profession,
+            course_type: f.course_type,
+            region: f.region,
+            format: f.format,
+            bildungsgutschein: f.bildungsgutschein,
+            has_open_run: f.has_open_run,
+        }
+    }
+}
+
+impl From<CourseRunFilter> for course_runs::CourseRunFilter {
+    fn from(f: CourseRunFilter) -> Self {
+        course_runs::CourseRunFilter {
+            profession: f.profession,
+            course_type: f.course_type,
+            region: f.region,
+            from: f.from.map(|d| d.0),
+            to: f.to.map(|d| d.0),
+            format: f.format,
+            status: f.status,
+            has_free_seats: f.has_free_seats,
+        }
+    }
+}
+
+impl From<RegisterCourseInput> for courses::NewCourse {
+    fn from(i: RegisterCourseInput) -> Self {
+        courses::NewCourse {
+            course_type: i.course_type,
+            title: i.title,
+            description: i.description,
+            professions: i.professions,
+            language_level: i.language_level,
+            azav_measure_number: i.azav_measure_number,
+            azav_valid_until: i.azav_valid_until.map(|d| d.0),
+            bildungsgutschein: i.bildungsgutschein,
+        }
+    }
+}
+
+impl UpdateCourseInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<courses::CourseChanges> {
+        Ok(courses::CourseChanges {
+            id: id::decode_as(&self.id, NodeType::Course, "id")?,
+            expected_version: self.expected_version,
+            course_type: self.course_type,
+            title: self.title,
+            description: self.description,
+            professions: self.professions,
+            language_level: patch(self.language_level, |l| l),
+            azav_measure_number: patch(self.azav_measure_number, |n| n),
+            azav_valid_until: patch(self.azav_valid_until, |d| d.0),
+            bildungsgutschein: self.bildungsgutschein,
+        })
+    }
+}
+
+impl From<MoneyInput> for course_runs::Money {
+    fn from(m: MoneyInput) -> Self {
+        course_runs::Money {
+            amount: m.amount,
+            currency: m.currency,
+        }
+    }
+}
+
+impl ScheduleCourseRunInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<course_runs::NewCourseRun> {
+        Ok(course_runs::NewCourseRun {
+            course_id: id::decode_as(&self.course_id, NodeType::Course, "courseId")?,
+            start_date: self.start_date.0,
+            end_date: self.end_date.0,
+            hours: self.hours,
+            format: self.format,
+            schedule: self.schedule,
+            seats_min: self.seats_min,
+            seats_max: self.seats_max,
+            region: self.region,
+            city: self.city,
+            cost: self.cost.into(),
+            funding_options: self.funding_options,
+            registration_deadline: self.registration_deadline.map(|d| d.0),
+            rolling_entry: self.rolling_entry,
+            status: self.status,
+        })
+    }
+}
+
+impl UpdateCourseRunInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<course_runs::CourseRunChanges> {
+        Ok(course_runs::CourseRunChanges {
+            id: id::decode_as(&self.id, NodeType::CourseRun, "id")?,
+            expected_version: self.expected_version,
+            start_date: self.start_date.map(|d| d.0),
+            end_date: self.end_date.map(|d| d.0),
+            hours: self.hours,
+            format: self.format,
+            schedule: self.schedule,
+            seats_min: self.seats_min,
+            seats_max: self.seats_max,
+            region: self.region,
+            city: self.city,
+            cost: self.cost.map(Into::into),
+            funding_options: self.funding_options,
+            registration_deadline: patch(self.registration_deadline, |d| d.0),
+            rolling_entry: self.rolling_entry,
+            status: self.status,
+        })
+    }
+}
+
+impl CancelCourseRunInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<course_runs::Cancellation> {
+        Ok(course_runs::Cancellation {
+            id: id::decode_as(&self.id, NodeType::CourseRun, "id")?,
+            expected_version: self.expected_version,
+            reason: self.reason,
+        })
+    }
+}
 
 /// A new course of the caller's school or provider.
 #[derive(Debug, Clone, InputObject)]

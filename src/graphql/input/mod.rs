@@ -1,4 +1,9 @@
 //! Input objects: filters of the lists, and mutation inputs. One file per domain.
+//!
+//! Each input converts into the command or filter type of its service (`From`, or
+//! `command()` where global IDs are decoded); the services never see GraphQL types.
+//! Services name the fields of their own commands (`title`); [`under`] says where they
+//! sit in the operation (`input.title`).
 
 pub mod candidates;
 pub mod courses;
@@ -18,3 +23,22 @@ pub use organisations::OrganisationFilter;
 pub use partners::{
     RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
 };
+
+use crate::error::AppError;
+use crate::service::validation::Patch;
+use async_graphql::MaybeUndefined;
+
+/// An optional input field as a service patch: absent keeps, `null` clears.
+pub fn patch<T, U>(field: MaybeUndefined<T>, convert: impl FnOnce(T) -> U) -> Patch<U> {
+    match field {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(v) => Patch::Set(convert(v)),
+    }
+}
+
+/// Rewrites the field paths of a service's error to sit under the argument `argument`:
+/// `title` becomes `input.title`.
+pub fn under(argument: &'static str) -> impl Fn(AppError) -> AppError {
+    move |err| err.map_fields(|f| format!("{argument}.{f}"))
+}

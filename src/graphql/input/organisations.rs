@@ -1,5 +1,6 @@
 //! Filters of the partner directory.
 
+use crate::service::organisations;
 use async_graphql::InputObject;
 use entity::organisation::OrganisationKind;
 
@@ -12,4 +13,14 @@ pub struct OrganisationFilter {
     pub region: Option<String>,
     /// Only organisations whose name or city contains this text (case-insensitive, at most 200 characters).
     pub search: Option<String>,
+}
+
+impl From<OrganisationFilter> for organisations::OrganisationFilter {
+    fn from(f: OrganisationFilter) -> Self {
+        organisations::OrganisationFilter {
+            kind: f.kind,
+            region: f.region,
+            search: f.search,
+        }
+    }
 }

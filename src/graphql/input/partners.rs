@@ -1,6 +1,7 @@
 //! Inputs of the operator's partner administration.
 
 use crate::graphql::types::Date;
+use crate::service::organisations;
 use async_graphql::{ID, InputObject};
 use entity::organisation::{EmployerType, OrganisationKind};
 
@@ -49,4 +50,23 @@ pub struct RegisterPartnerClientInput {
 pub struct RevokePartnerClientInput {
     /// The client's `client_id`.
     pub client_id: String,
+}
+
+impl From<RegisterOrganisationInput> for organisations::NewOrganisation {
+    fn from(i: RegisterOrganisationInput) -> Self {
+        organisations::NewOrganisation {
+            kind: i.kind,
+            employer_type: i.employer_type,
+            name: i.name,
+            region: i.region,
+            city: i.city,
+            street: i.street,
+            postal_code: i.postal_code,
+            email: i.email,
+            phone: i.phone,
+            website: i.website,
+            provider_number: i.provider_number,
+            azav_valid_until: i.azav_valid_until.map(|d| d.0),
+        }
+    }
 }

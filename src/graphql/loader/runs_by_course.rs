@@ -3,8 +3,7 @@
 use super::batch::BatchFn;
 use super::{LoaderEnv, group_by_query};
 use crate::error::AppResult;
-use crate::graphql::input::CourseRunFilter;
-use crate::service::course_runs;
+use crate::service::course_runs::{self, CourseRunFilter};
 use crate::service::pagination::{Page, PageRequest};
 use entity::course_run;
 use std::collections::HashMap;

@@ -4,7 +4,7 @@ use crate::auth::Scope;
 use crate::graphql::guard::RequireScopes;
 use crate::graphql::input::{
     CancelCourseRunInput, RegisterCourseInput, ScheduleCourseRunInput, UpdateCourseInput,
-    UpdateCourseRunInput,
+    UpdateCourseRunInput, under,
 };
 use crate::graphql::types::{Course, CourseRun};
 use crate::graphql::{db, reference, request};
@@ -41,9 +41,10 @@ impl CourseMutation {
             db(ctx)?,
             &request(ctx)?.principal,
             &reference(ctx)?.professions,
-            &input,
+            input.into(),
         )
-        .await?;
+        .await
+        .map_err(under("input"))?;
         Ok(CoursePayload {
             course: Course(course),
         })
@@ -56,13 +57,15 @@ impl CourseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateCourseInput,
     ) -> Result<CoursePayload> {
+        let changes = input.command().map_err(under("input"))?;
         let course = courses::update(
             db(ctx)?,
             &request(ctx)?.principal,
             &reference(ctx)?.professions,
-            &input,
+            changes,
         )
-        .await?;
+        .await
+        .map_err(under("input"))?;
         Ok(CoursePayload {
             course: Course(course),
         })
@@ -75,13 +78,15 @@ impl CourseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new run.")] input: ScheduleCourseRunInput,
     ) -> Result<CourseRunPayload> {
+        let command = input.command().map_err(under("input"))?;
         let run = course_runs::schedule(
             db(ctx)?,
             &request(ctx)?.principal,
             &reference(ctx)?.regions,
-            &input,
+            command,
         )
-        .await?;
+        .await
+        .map_err(under("input"))?;
         Ok(CourseRunPayload {
             course_run: CourseRun(run),
         })
@@ -94,13 +99,15 @@ impl CourseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The changes.")] input: UpdateCourseRunInput,
     ) -> Result<CourseRunPayload> {
+        let command = input.command().map_err(under("input"))?;
         let run = course_runs::update(
             db(ctx)?,
             &request(ctx)?.principal,
             &reference(ctx)?.regions,
-            &input,
+            command,
         )
-        .await?;
+        .await
+        .map_err(under("input"))?;
         Ok(CourseRunPayload {
             course_run: CourseRun(run),
         })
@@ -113,7 +120,10 @@ impl CourseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The run and the reason.")] input: CancelCourseRunInput,
     ) -> Result<CourseRunPayload> {
-        let run = course_runs::cancel(db(ctx)?, &request(ctx)?.principal, &input).await?;
+        let cancellation = input.command().map_err(under("input"))?;
+        let run = course_runs::cancel(db(ctx)?, &request(ctx)?.principal, cancellation)
+            .await
+            .map_err(under("input"))?;
         Ok(CourseRunPayload {
             course_run: CourseRun(run),
         })

@@ -1,11 +1,10 @@
 //! The operator's partner administration (scope `admin`): organisations and clients.
 
 use crate::auth::Scope;
-use crate::error::AppError;
 use crate::graphql::guard::RequireScopes;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{
-    RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
+    RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput, under,
 };
 use crate::graphql::types::{Organisation, PartnerClient};
 use crate::graphql::{db, reference};
@@ -35,17 +34,6 @@ pub struct RevokePartnerClientPayload {
     pub client: PartnerClient,
 }
 
-/// Places a service's field names inside the mutation's `input`.
-fn in_input(err: AppError) -> AppError {
-    err.map_fields(|f| {
-        if f.starts_with("input.") {
-            f.to_owned()
-        } else {
-            format!("input.{f}")
-        }
-    })
-}
-
 #[derive(Default)]
 pub struct PartnerMutation;
 
@@ -58,9 +46,9 @@ impl PartnerMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new organisation.")] input: RegisterOrganisationInput,
     ) -> Result<RegisterOrganisationPayload> {
-        let org = organisations::register(db(ctx)?, &reference(ctx)?.regions, &input)
+        let org = organisations::register(db(ctx)?, &reference(ctx)?.regions, &input.into())
             .await
-            .map_err(in_input)?;
+            .map_err(under("input"))?;
         Ok(RegisterOrganisationPayload {
             organisation: Organisation(org),
         })
@@ -110,7 +98,7 @@ impl PartnerMutation {
     ) -> Result<RevokePartnerClientPayload> {
         let client = clients::revoke(db(ctx)?, &input.client_id)
             .await
-            .map_err(in_input)?;
+            .map_err(under("input"))?;
         Ok(RevokePartnerClientPayload {
             client: PartnerClient(client),
         })

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::graphql::id::{self, NodeType};
-use crate::graphql::input::{CourseFilter, CourseRunFilter};
+use crate::graphql::input::{CourseFilter, CourseRunFilter, under};
 use crate::graphql::types::{Course, CourseConnection, CourseRun, CourseRunConnection, TotalCount};
 use crate::graphql::{db, reference, request};
 use crate::service::course_runs::{self, BY_START};
@@ -38,8 +38,9 @@ impl CourseQuery {
             &request(ctx)?.principal,
             &reference.regions,
             &reference.professions,
-            &filter.unwrap_or_default(),
-        )?;
+            &filter.unwrap_or_default().into(),
+        )
+        .map_err(under("filter"))?;
         let db = db(ctx)?;
         let rows = fetch_page(db, select.clone(), &BY_TITLE, &page).await?;
         Ok(CourseConnection::new(
@@ -90,8 +91,9 @@ impl CourseQuery {
             &request(ctx)?.principal,
             &reference.regions,
             &reference.professions,
-            &filter.unwrap_or_default(),
-        )?;
+            &filter.unwrap_or_default().into(),
+        )
+        .map_err(under("filter"))?;
         let db = db(ctx)?;
         let rows = fetch_page(db, select.clone(), &BY_START, &page).await?;
         Ok(CourseRunConnection::new(

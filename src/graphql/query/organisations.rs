@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::graphql::id::{self, NodeType};
-use crate::graphql::input::OrganisationFilter;
+use crate::graphql::input::{OrganisationFilter, under};
 use crate::graphql::types::{Organisation, OrganisationConnection, TotalCount};
 use crate::graphql::{db, reference, request};
 use crate::service::organisations::{self, BY_NAME};
@@ -38,8 +38,9 @@ impl OrganisationQuery {
         let select = organisations::filtered(
             &req.principal,
             &reference(ctx)?.regions,
-            &filter.unwrap_or_default(),
-        )?;
+            &filter.unwrap_or_default().into(),
+        )
+        .map_err(under("filter"))?;
         let db = db(ctx)?;
         let rows = fetch_page(db, select.clone(), &BY_NAME, &page).await?;
         Ok(OrganisationConnection::new(

@@ -119,7 +119,8 @@ impl Course {
             before,
         }
         .resolve(BY_START.name)?;
-        let filter = filter.unwrap_or_default();
+        let filter: crate::service::course_runs::CourseRunFilter =
+            filter.unwrap_or_default().into();
         let reference = reference(ctx)?;
         let req = request(ctx)?;
         // Validate the filter here so a bad region or profession is reported on this
@@ -129,7 +130,8 @@ impl Course {
             &reference.regions,
             &reference.professions,
             &filter,
-        )?;
+        )
+        .map_err(crate::graphql::input::under("filter"))?;
         let loaders = req.loaders.clone();
         let key = RunsPageKey {
             course_id: self.0.id,

@@ -15,9 +15,8 @@ pub mod id;
 pub mod memory;
 pub mod metrics;
 pub mod service;
-pub mod state;
 
-pub use state::AppState;
+pub use http::state::AppState;
 
 /// The hub as a router.
 pub fn app(state: AppState) -> axum::Router {

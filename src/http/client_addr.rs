@@ -9,7 +9,7 @@
 //! `for=` pairs); no crate parses it with this walk, hence the few lines here.
 
 use crate::config::ForwardedHeader;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;

@@ -2,7 +2,7 @@
 //! for Prometheus.
 
 use crate::db;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

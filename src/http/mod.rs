@@ -7,13 +7,14 @@ pub mod health;
 pub mod oauth;
 pub mod rate_limit;
 pub mod refusal;
+pub mod state;
 
-use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use axum::middleware;
 use axum::routing::get;
+use state::AppState;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;

@@ -6,8 +6,8 @@
 use crate::auth::scopes::{Scope, ScopeSet};
 use crate::http::client_addr::ClientAddr;
 use crate::http::rate_limit::{Key, Limiters, retry_after_secs};
+use crate::http::state::AppState;
 use crate::service::clients;
-use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -3,7 +3,7 @@
 //! `{"errors":[{"message":…,"extensions":{"code":…}}]}` as `application/json`, never
 //! plain text or an empty body.
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;

@@ -4,7 +4,8 @@
 
 use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult};
-use crate::service::candidates::{nothing, owned_by};
+use crate::service::access::nothing;
+use crate::service::candidates::owned_by;
 use crate::service::pagination::Ordering;
 use chrono::Utc;
 use entity::audit_entry::{self, AuditAction, Column, Entity};
@@ -38,6 +39,15 @@ pub fn visible_to(principal: &Principal) -> Select<Entity> {
         _ => nothing(),
     };
     Entity::find().filter(cond)
+}
+
+/// The entries the caller may read, only those about `candidate` when one is named.
+pub fn filtered(principal: &Principal, candidate: Option<i64>) -> Select<Entity> {
+    let select = visible_to(principal);
+    match candidate {
+        Some(c) => select.filter(Column::CandidateId.eq(c)),
+        None => select,
+    }
 }
 
 /// Personal-data reads of one request, collected while it executes.

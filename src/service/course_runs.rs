@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::id::NodeType;
 use crate::service::access::WriteRule;
 use crate::service::courses::{self, stale};
-use crate::service::pagination::{self, Ordering, Page, PageRequest, SortKind};
+use crate::service::pagination::{self, ChildList, Ordering, PageRequest, SortKind};
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
 use crate::service::validation::{Patch, Problems, chars, parse_amount};
@@ -198,33 +198,20 @@ pub async fn by_ids(
         .await?)
 }
 
-/// One page of the runs matching `filter` for each course, in one statement.
-pub async fn pages_by_course(
-    db: &impl ConnectionTrait,
-    select: Select<Entity>,
-    course_ids: &[i64],
-    page: &PageRequest,
-) -> AppResult<HashMap<i64, Page<course_run::Model>>> {
-    pagination::fetch_child_pages(
-        db,
-        select,
-        Column::CourseId,
-        course_ids,
-        |m| m.course_id,
-        &BY_START,
-        page,
-    )
-    .await
-}
-
-/// Number of runs matching `select` per course.
-pub async fn count_by_course(
-    db: &impl ConnectionTrait,
-    select: Select<Entity>,
-    course_ids: &[i64],
-) -> AppResult<HashMap<i64, u64>> {
-    pagination::count_children(db, select, Column::CourseId, course_ids).await
-}
+/// The runs of each course matching a filter (`Course.runs`), by start date.
+pub const OF_COURSE: ChildList<Entity, CourseRunFilter> = ChildList {
+    order: &BY_START,
+    parent: Column::CourseId,
+    parent_of: |m| m.course_id,
+    select: |principal, reference, filter| {
+        filtered(
+            principal,
+            &reference.regions,
+            &reference.professions,
+            filter,
+        )
+    },
+};
 
 /// The next run of each course that has not started yet and is not cancelled.
 pub async fn next_by_course(
@@ -242,7 +229,16 @@ pub async fn next_by_course(
         after: None,
         before: None,
     };
-    let pages = pages_by_course(db, upcoming, course_ids, &first).await?;
+    let pages = pagination::fetch_child_pages(
+        db,
+        upcoming,
+        Column::CourseId,
+        course_ids,
+        |m| m.course_id,
+        &BY_START,
+        &first,
+    )
+    .await?;
     Ok(pages
         .into_iter()
         .filter_map(|(course, page)| page.items.into_iter().next().map(|(_, run)| (course, run)))

@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::id::NodeType;
 use crate::service::access::{WriteRule, nothing};
 use crate::service::course_runs;
-use crate::service::pagination::{self, Ordering, Page, PageRequest, SortKind};
+use crate::service::pagination::{ChildList, Ordering, SortKind};
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
 use crate::service::validation::{Patch, Problems, chars};
@@ -170,33 +170,13 @@ pub async fn by_ids(
         .await?)
 }
 
-/// One page of courses for each provider, in one statement.
-pub async fn pages_by_provider(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    providers: &[i64],
-    page: &PageRequest,
-) -> AppResult<HashMap<i64, Page<course::Model>>> {
-    pagination::fetch_child_pages(
-        db,
-        visible_to(principal),
-        Column::ProviderId,
-        providers,
-        |m| m.provider_id,
-        &BY_TITLE,
-        page,
-    )
-    .await
-}
-
-/// Number of courses of each provider.
-pub async fn count_by_provider(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    providers: &[i64],
-) -> AppResult<HashMap<i64, u64>> {
-    pagination::count_children(db, visible_to(principal), Column::ProviderId, providers).await
-}
+/// The courses of each provider (`Organisation.courses`), by title.
+pub const OF_PROVIDER: ChildList<Entity, ()> = ChildList {
+    order: &BY_TITLE,
+    parent: Column::ProviderId,
+    parent_of: |m| m.provider_id,
+    select: |principal, _, _| Ok(visible_to(principal)),
+};
 
 /// The profession keys of each course, in reference order.
 pub async fn professions_of(

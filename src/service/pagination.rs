@@ -7,8 +7,9 @@
 //! inside the database, so the statement count of a request does not grow with the
 //! number of parents.
 
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::service::validation;
+use crate::service::{Reference, validation};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SimpleExpr};
@@ -279,6 +280,62 @@ where
     Ok(Page::from_rows(rows, page, |r| {
         ordering.cursor_of(r).encode()
     }))
+}
+
+/// A list that hangs under a parent row (a course's runs, a provider's courses), with a
+/// query of type `Q` that narrows it (`()` for none): which rows a caller gets, the
+/// column that names the parent, and the order. Loaders read it for many parents at once.
+pub struct ChildList<E: EntityTrait, Q> {
+    /// Cursor tag and order of the list.
+    pub order: &'static Ordering<E>,
+    /// The column holding the parent's id.
+    pub parent: E::Column,
+    /// The parent's id of a row.
+    pub parent_of: fn(&E::Model) -> i64,
+    /// The rows of the list the caller may see under `query`, for all parents.
+    pub select: fn(&Principal, &Reference, &Q) -> AppResult<Select<E>>,
+}
+
+impl<E, Q> ChildList<E, Q>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Sync,
+{
+    /// The same page for every parent, in one statement.
+    pub async fn pages(
+        &self,
+        db: &impl ConnectionTrait,
+        principal: &Principal,
+        reference: &Reference,
+        query: &Q,
+        parents: &[i64],
+        page: &PageRequest,
+    ) -> AppResult<HashMap<i64, Page<E::Model>>> {
+        let select = (self.select)(principal, reference, query)?;
+        fetch_child_pages(
+            db,
+            select,
+            self.parent,
+            parents,
+            self.parent_of,
+            self.order,
+            page,
+        )
+        .await
+    }
+
+    /// The length of every parent's list, in one statement.
+    pub async fn counts(
+        &self,
+        db: &impl ConnectionTrait,
+        principal: &Principal,
+        reference: &Reference,
+        query: &Q,
+        parents: &[i64],
+    ) -> AppResult<HashMap<i64, u64>> {
+        let select = (self.select)(principal, reference, query)?;
+        count_children(db, select, self.parent, parents).await
+    }
 }
 
 /// Reads the same page of `select` for every parent in `parents` in one statement,

@@ -1,6 +1,9 @@
 //! Inputs of the shared case file: candidates, consents, recognition cases.
 
+use crate::error::AppResult;
+use crate::graphql::id::{self, NodeType};
 use crate::graphql::types::Date;
+use crate::service::{candidates, cases};
 use async_graphql::{ID, InputObject};
 use entity::consent::ConsentPurpose;
 use entity::decision::{CompensatoryMeasure, DecisionOutcome};
@@ -164,4 +167,148 @@ pub struct RecordDecisionInput {
     pub decided_on: Option<Date>,
     /// A note for the timeline.
     pub note: Option<String>,
+}
+
+impl From<CandidateFilter> for candidates::CandidateFilter {
+    fn from(f: CandidateFilter) -> Self {
+        candidates::CandidateFilter {
+            profession: f.profession,
+            country_of_training: f.country_of_training,
+            region: f.region,
+            code: f.code,
+        }
+    }
+}
+
+impl CaseFilter {
+    /// The service's filter; field paths of errors are relative to the filter.
+    pub fn command(self) -> AppResult<cases::CaseFilter> {
+        Ok(cases::CaseFilter {
+            status: self.status,
+            profession: self.profession,
+            authority: self
+                .authority
+                .map(|a| id::decode_as(&a, NodeType::Organisation, "authority"))
+                .transpose()?,
+            region: self.region,
+            overdue: self.overdue,
+        })
+    }
+}
+
+impl From<RegisterCandidateInput> for candidates::NewCandidate {
+    fn from(i: RegisterCandidateInput) -> Self {
+        let p = i.personal;
+        candidates::NewCandidate {
+            country_of_training: i.country_of_training,
+            profession: i.profession,
+            language_level: i.language_level,
+            region: i.region,
+            personal: candidates::PersonalData {
+                given_name: p.given_name,
+                family_name: p.family_name,
+                birth_date: p.birth_date.map(|d| d.0),
+                email: p.email,
+                phone: p.phone,
+            },
+        }
+    }
+}
+
+impl RecordConsentInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<candidates::NewConsent> {
+        Ok(candidates::NewConsent {
+            candidate_id: id::decode_as(&self.candidate_id, NodeType::Candidate, "candidateId")?,
+            organisation_id: id::decode_as(
+                &self.organisation_id,
+                NodeType::Organisation,
+                "organisationId",
+            )?,
+            purpose: self.purpose,
+        })
+    }
+}
+
+impl RevokeConsentInput {
+    /// The consent's key; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<i64> {
+        id::decode_as(&self.consent_id, NodeType::Consent, "consentId")
+    }
+}
+
+impl CandidateRefInput {
+    /// The candidate's key; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<i64> {
+        id::decode_as(&self.candidate_id, NodeType::Candidate, "candidateId")
+    }
+}
+
+impl OpenCaseInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<cases::OpenCase> {
+        Ok(cases::OpenCase {
+            candidate_id: id::decode_as(&self.candidate_id, NodeType::Candidate, "candidateId")?,
+            authority_id: id::decode_as(&self.authority_id, NodeType::Organisation, "authorityId")?,
+            profession: self.profession,
+            legal_basis: self.legal_basis,
+            origin: self.origin,
+            fast_track: self.fast_track,
+            submitted_on: self.submitted_on.map(|d| d.0),
+        })
+    }
+}
+
+/// The key of a case named in an input.
+fn case_id(id: &ID) -> AppResult<i64> {
+    id::decode_as(id, NodeType::RecognitionCase, "caseId")
+}
+
+impl ChangeCaseStatusInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<cases::StatusChange> {
+        Ok(cases::StatusChange {
+            case_id: case_id(&self.case_id)?,
+            expected_version: self.expected_version,
+            status: self.status,
+            note: self.note,
+        })
+    }
+}
+
+impl RecordFileCompleteInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<cases::FileComplete> {
+        Ok(cases::FileComplete {
+            case_id: case_id(&self.case_id)?,
+            expected_version: self.expected_version,
+            complete_on: self.complete_on.0,
+        })
+    }
+}
+
+impl UpdateMissingDocumentsInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<cases::MissingDocuments> {
+        Ok(cases::MissingDocuments {
+            case_id: case_id(&self.case_id)?,
+            expected_version: self.expected_version,
+            missing_documents: self.missing_documents,
+        })
+    }
+}
+
+impl RecordDecisionInput {
+    /// The service's command; field paths of errors are relative to the input.
+    pub fn command(self) -> AppResult<cases::NewDecision> {
+        Ok(cases::NewDecision {
+            case_id: case_id(&self.case_id)?,
+            expected_version: self.expected_version,
+            outcome: self.outcome,
+            deficit_areas: self.deficit_areas,
+            measures: self.measures,
+            decided_on: self.decided_on.map(|d| d.0),
+            note: self.note,
+        })
+    }
 }

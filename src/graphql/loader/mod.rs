@@ -3,26 +3,27 @@
 //! row. Loaders apply the caller's row rules, so they are built per request.
 
 pub mod batch;
-mod courses_by_provider;
+pub mod case_file;
+pub mod catalogue;
+pub mod child_list;
 pub mod keyed;
-mod runs_by_course;
-
-pub use courses_by_provider::{CoursesByProviderLoader, CoursesPageKey};
-pub use runs_by_course::{
-    RunCountByCourseLoader, RunCountKey, RunsByCourseLoader, RunsPageKey, RunsQuery,
-};
 
 use crate::auth::Principal;
+use crate::error::AppResult;
+use crate::graphql::types::TotalCount;
 use crate::service::Reference;
-use crate::service::{candidates, cases, course_runs, courses, organisations, today};
-use batch::{BatchLoader, Scheduler};
+use crate::service::course_runs::{self, CourseRunFilter};
+use crate::service::courses;
+use crate::service::pagination::{Page, PageRequest};
+use batch::{BatchFn, BatchLoader, Scheduler};
+use child_list::{ChildCountKey, ChildCounts, ChildLoader, ChildPageKey, ChildPages};
 use entity::{
     candidate, candidate_personal, case_event, consent, course, course_run, decision, organisation,
     recognition_case,
 };
 use futures::FutureExt;
-use keyed::{Keyed, by_id};
-use sea_orm::DatabaseConnection;
+use keyed::{Fetch, Keyed};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use std::sync::Arc;
 
 /// What every loader of one request shares: the pool, reference data and the caller.
@@ -32,25 +33,41 @@ pub struct LoaderEnv {
     pub principal: Principal,
 }
 
-/// The loaders of one request.
+/// The loaders of one request. A loader keyed by id is named after the function in
+/// [`catalogue`] or [`case_file`] that fetches its batch; a nested list is a
+/// [`ChildLoader`] over the list's `ChildList` in its service.
 pub struct Loaders {
+    /// [`catalogue::organisations_by_id`].
     pub organisation: BatchLoader<Keyed<organisation::Model>>,
+    /// [`catalogue::courses_by_id`].
     pub course: BatchLoader<Keyed<course::Model>>,
+    /// [`catalogue::course_runs_by_id`].
     pub course_run: BatchLoader<Keyed<course_run::Model>>,
+    /// [`catalogue::professions_by_course`].
     pub professions_by_course: BatchLoader<Keyed<Vec<String>>>,
-    pub course_count_by_provider: BatchLoader<Keyed<u64>>,
+    /// [`catalogue::next_run_by_course`].
     pub next_run_by_course: BatchLoader<Keyed<course_run::Model>>,
-    pub courses_by_provider: BatchLoader<CoursesByProviderLoader>,
-    pub runs_by_course: BatchLoader<RunsByCourseLoader>,
-    pub run_count_by_course: BatchLoader<RunCountByCourseLoader>,
+    /// `Organisation.courses`: [`courses::OF_PROVIDER`].
+    pub courses_of_provider: ChildLoader<course::Entity, ()>,
+    /// `Course.runs`: [`course_runs::OF_COURSE`].
+    pub runs_of_course: ChildLoader<course_run::Entity, CourseRunFilter>,
+    /// [`case_file::candidates_by_id`].
     pub candidate: BatchLoader<Keyed<candidate::Model>>,
+    /// [`case_file::personal_by_candidate`].
     pub personal_by_candidate: BatchLoader<Keyed<candidate_personal::Model>>,
+    /// [`case_file::consents_by_candidate`].
     pub consents_by_candidate: BatchLoader<Keyed<Vec<consent::Model>>>,
+    /// [`case_file::consents_by_id`].
     pub consent: BatchLoader<Keyed<consent::Model>>,
+    /// [`case_file::cases_by_candidate`].
     pub cases_by_candidate: BatchLoader<Keyed<Vec<recognition_case::Model>>>,
+    /// [`case_file::cases_by_id`].
     pub case: BatchLoader<Keyed<recognition_case::Model>>,
+    /// [`case_file::events_by_case`].
     pub events_by_case: BatchLoader<Keyed<Vec<case_event::Model>>>,
+    /// [`case_file::decision_by_case`].
     pub decision_by_case: BatchLoader<Keyed<decision::Model>>,
+    env: Arc<LoaderEnv>,
     scheduler: Arc<Scheduler>,
 }
 
@@ -67,96 +84,61 @@ impl Loaders {
             reference,
             principal,
         });
-        let s = scheduler;
-        macro_rules! keyed {
-            ($fetch:expr) => {
-                BatchLoader::new(Keyed::new(env.clone(), $fetch), s.clone())
-            };
-        }
         Loaders {
-            organisation: keyed!(|e, ids| async move {
-                Ok(by_id(
-                    organisations::by_ids(&e.db, &e.principal, ids).await?,
-                    |m| m.id,
-                ))
-            }
-            .boxed()),
-            course: keyed!(|e, ids| async move {
-                Ok(by_id(
-                    courses::by_ids(&e.db, &e.principal, ids).await?,
-                    |m| m.id,
-                ))
-            }
-            .boxed()),
-            course_run: keyed!(|e, ids| async move {
-                Ok(by_id(
-                    course_runs::by_ids(&e.db, &e.principal, ids).await?,
-                    |m| m.id,
-                ))
-            }
-            .boxed()),
-            professions_by_course: keyed!(|e, ids| courses::professions_of(
-                &e.db,
-                &e.principal,
-                &e.reference.professions,
-                ids
-            )
-            .boxed()),
-            course_count_by_provider: keyed!(|e, ids| courses::count_by_provider(
-                &e.db,
-                &e.principal,
-                ids
-            )
-            .boxed()),
-            next_run_by_course: keyed!(|e, ids| course_runs::next_by_course(
-                &e.db,
-                &e.principal,
-                ids,
-                today()
-            )
-            .boxed()),
-            courses_by_provider: BatchLoader::new(CoursesByProviderLoader(env.clone()), s.clone()),
-            runs_by_course: BatchLoader::new(RunsByCourseLoader(env.clone()), s.clone()),
-            run_count_by_course: BatchLoader::new(RunCountByCourseLoader(env.clone()), s.clone()),
-            candidate: keyed!(|e, ids| async move {
-                Ok(by_id(
-                    candidates::by_ids(&e.db, &e.principal, ids).await?,
-                    |m| m.id,
-                ))
-            }
-            .boxed()),
-            personal_by_candidate: keyed!(|e, ids| candidates::personal_of(
-                &e.db,
-                &e.principal,
-                ids
-            )
-            .boxed()),
-            consents_by_candidate: keyed!(|e, ids| candidates::consents_of(
-                &e.db,
-                &e.principal,
-                ids
-            )
-            .boxed()),
-            consent: keyed!(|e, ids| async move {
-                Ok(by_id(
-                    candidates::consents_by_ids(&e.db, &e.principal, ids).await?,
-                    |m| m.id,
-                ))
-            }
-            .boxed()),
-            cases_by_candidate: keyed!(
-                |e, ids| cases::of_candidates(&e.db, &e.principal, ids).boxed()
-            ),
-            case: keyed!(|e, ids| async move {
-                Ok(by_id(cases::by_ids(&e.db, &e.principal, ids).await?, |m| {
-                    m.id
-                }))
-            }
-            .boxed()),
-            events_by_case: keyed!(|e, ids| cases::events_of(&e.db, &e.principal, ids).boxed()),
-            decision_by_case: keyed!(|e, ids| cases::decisions_of(&e.db, &e.principal, ids).boxed()),
+            organisation: keyed_loader(&env, scheduler, catalogue::organisations_by_id),
+            course: keyed_loader(&env, scheduler, catalogue::courses_by_id),
+            course_run: keyed_loader(&env, scheduler, catalogue::course_runs_by_id),
+            professions_by_course: keyed_loader(&env, scheduler, catalogue::professions_by_course),
+            next_run_by_course: keyed_loader(&env, scheduler, catalogue::next_run_by_course),
+            courses_of_provider: ChildLoader::new(&env, &courses::OF_PROVIDER, scheduler),
+            runs_of_course: ChildLoader::new(&env, &course_runs::OF_COURSE, scheduler),
+            candidate: keyed_loader(&env, scheduler, case_file::candidates_by_id),
+            personal_by_candidate: keyed_loader(&env, scheduler, case_file::personal_by_candidate),
+            consents_by_candidate: keyed_loader(&env, scheduler, case_file::consents_by_candidate),
+            consent: keyed_loader(&env, scheduler, case_file::consents_by_id),
+            cases_by_candidate: keyed_loader(&env, scheduler, case_file::cases_by_candidate),
+            case: keyed_loader(&env, scheduler, case_file::cases_by_id),
+            events_by_case: keyed_loader(&env, scheduler, case_file::events_by_case),
+            decision_by_case: keyed_loader(&env, scheduler, case_file::decision_by_case),
+            env,
             scheduler: scheduler.clone(),
         }
+    }
+
+    /// A parent's page of a nested list, and its length counted only when selected:
+    /// the whole of a nested list field. `which` picks the list's loader. The query is
+    /// checked here, so a bad one fails this field rather than the whole batch; its
+    /// errors name the query's own fields.
+    pub async fn child_page<E, Q>(
+        self: &Arc<Self>,
+        which: fn(&Loaders) -> &ChildLoader<E, Q>,
+        parent: i64,
+        query: Q,
+        page: PageRequest,
+    ) -> AppResult<(Page<E::Model>, TotalCount)>
+    where
+        E: EntityTrait,
+        Q: Clone + Send + Sync + 'static,
+        ChildPages<E, Q>: BatchFn<Key = ChildPageKey<Q>, Value = Page<E::Model>>,
+        ChildCounts<E, Q>: BatchFn<Key = ChildCountKey<Q>, Value = u64>,
+    {
+        let loader = which(self);
+        (loader.list.select)(&self.env.principal, &self.env.reference, &query)?;
+        let key = ChildPageKey {
+            parent,
+            query: Arc::new((query.clone(), page)),
+        };
+        let rows = loader.pages.load_one(key).await?.unwrap_or_default();
+        let count_key = ChildCountKey {
+            parent,
+            query: Arc::new(query),
+        };
+        let loaders = self.clone();
+        let total = TotalCount::new(move || {
+            let (loaders, key) = (loaders.clone(), count_key.clone());
+            async move { Ok(which(&loaders).counts.load_one(key).await?.unwrap_or(0)) }.boxed()
+        });
+        Ok((rows, total))
     }
 
     /// Forgets everything loaded so far in this request. Mutations that take data away
@@ -167,13 +149,11 @@ impl Loaders {
     }
 }
 
-/// Groups keys that share a query (same filter and page) so each group is one statement.
-fn group_by_query<Q: Clone + Eq + std::hash::Hash>(
-    keys: impl IntoIterator<Item = (Q, i64)>,
-) -> std::collections::HashMap<Q, Vec<i64>> {
-    let mut groups: std::collections::HashMap<Q, Vec<i64>> = std::collections::HashMap::new();
-    for (q, id) in keys {
-        groups.entry(q).or_default().push(id);
-    }
-    groups
+/// A loader by id whose batches `fetch` reads.
+fn keyed_loader<V: Clone + Send + Sync + 'static>(
+    env: &Arc<LoaderEnv>,
+    scheduler: &Arc<Scheduler>,
+    fetch: Fetch<V>,
+) -> BatchLoader<Keyed<V>> {
+    BatchLoader::new(Keyed::new(env.clone(), fetch), scheduler.clone())
 }

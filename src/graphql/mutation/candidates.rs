@@ -1,10 +1,10 @@
 //! `registerCandidate`, `recordConsent`, `revokeConsent`, `exportCandidateData`, `eraseCandidatePersonalData`.
 
 use crate::auth::Scope;
+use crate::error::AppError;
 use crate::graphql::guard::RequireScopes;
-use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{
-    CandidateRefInput, RecordConsentInput, RegisterCandidateInput, RevokeConsentInput,
+    CandidateRefInput, RecordConsentInput, RegisterCandidateInput, RevokeConsentInput, under,
 };
 use crate::graphql::types::{Candidate, Consent};
 use crate::graphql::{db, reference, request};
@@ -53,9 +53,14 @@ impl CandidateMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new candidate.")] input: RegisterCandidateInput,
     ) -> Result<CandidatePayload> {
-        let (candidate, _) =
-            candidates::register(db(ctx)?, &request(ctx)?.principal, reference(ctx)?, &input)
-                .await?;
+        let (candidate, _) = candidates::register(
+            db(ctx)?,
+            &request(ctx)?.principal,
+            reference(ctx)?,
+            input.into(),
+        )
+        .await
+        .map_err(under("input"))?;
         Ok(CandidatePayload {
             candidate: Candidate(candidate),
         })
@@ -68,8 +73,10 @@ impl CandidateMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Candidate, organisation, purpose.")] input: RecordConsentInput,
     ) -> Result<ConsentPayload> {
-        let consent =
-            candidates::record_consent(db(ctx)?, &request(ctx)?.principal, &input).await?;
+        let command = input.command().map_err(under("input"))?;
+        let consent = candidates::record_consent(db(ctx)?, &request(ctx)?.principal, command)
+            .await
+            .map_err(under("input"))?;
         Ok(ConsentPayload {
             consent: Consent(consent),
         })
@@ -83,7 +90,10 @@ impl CandidateMutation {
         #[graphql(desc = "The consent.")] input: RevokeConsentInput,
     ) -> Result<ConsentPayload> {
         let req = request(ctx)?;
-        let consent = candidates::revoke_consent(db(ctx)?, &req.principal, &input).await?;
+        let consent_id = input.command().map_err(under("input"))?;
+        let consent = candidates::revoke_consent(db(ctx)?, &req.principal, consent_id)
+            .await
+            .map_err(under("input"))?;
         req.loaders.forget_all();
         Ok(ConsentPayload {
             consent: Consent(consent),
@@ -97,13 +107,11 @@ impl CandidateMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The candidate.")] input: CandidateRefInput,
     ) -> Result<CandidateExportPayload> {
-        let id = id::decode_as(
-            &input.candidate_id,
-            NodeType::Candidate,
-            "input.candidateId",
-        )?;
+        let id = input.command().map_err(under("input"))?;
         let document =
             candidates::export(db(ctx)?, &request(ctx)?.principal, id, &operation(ctx)).await?;
+        let document = serde_json::to_value(document)
+            .map_err(|e| AppError::Internal(format!("serialising an export: {e}")))?;
         Ok(CandidateExportPayload {
             document: Json(document),
         })
@@ -116,11 +124,7 @@ impl CandidateMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The candidate.")] input: CandidateRefInput,
     ) -> Result<CandidatePayload> {
-        let id = id::decode_as(
-            &input.candidate_id,
-            NodeType::Candidate,
-            "input.candidateId",
-        )?;
+        let id = input.command().map_err(under("input"))?;
         let req = request(ctx)?;
         let candidate = candidates::erase(db(ctx)?, &req.principal, id, &operation(ctx)).await?;
         // Earlier root fields may have loaded the person's data; the payload must not show it.

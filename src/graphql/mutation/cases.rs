@@ -4,7 +4,7 @@ use crate::auth::Scope;
 use crate::graphql::guard::RequireScopes;
 use crate::graphql::input::{
     ChangeCaseStatusInput, OpenCaseInput, RecordDecisionInput, RecordFileCompleteInput,
-    UpdateMissingDocumentsInput,
+    UpdateMissingDocumentsInput, under,
 };
 use crate::graphql::types::RecognitionCase;
 use crate::graphql::{db, reference, request};
@@ -30,7 +30,10 @@ impl CaseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The new case.")] input: OpenCaseInput,
     ) -> Result<CasePayload> {
-        let case = cases::open(db(ctx)?, &request(ctx)?.principal, reference(ctx)?, &input).await?;
+        let command = input.command().map_err(under("input"))?;
+        let case = cases::open(db(ctx)?, &request(ctx)?.principal, reference(ctx)?, command)
+            .await
+            .map_err(under("input"))?;
         Ok(CasePayload {
             recognition_case: RecognitionCase(case),
         })
@@ -43,7 +46,10 @@ impl CaseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The case and its new status.")] input: ChangeCaseStatusInput,
     ) -> Result<CasePayload> {
-        let case = cases::change_status(db(ctx)?, &request(ctx)?.principal, &input).await?;
+        let command = input.command().map_err(under("input"))?;
+        let case = cases::change_status(db(ctx)?, &request(ctx)?.principal, command)
+            .await
+            .map_err(under("input"))?;
         Ok(CasePayload {
             recognition_case: RecognitionCase(case),
         })
@@ -56,7 +62,10 @@ impl CaseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The case and the day.")] input: RecordFileCompleteInput,
     ) -> Result<CasePayload> {
-        let case = cases::record_file_complete(db(ctx)?, &request(ctx)?.principal, &input).await?;
+        let command = input.command().map_err(under("input"))?;
+        let case = cases::record_file_complete(db(ctx)?, &request(ctx)?.principal, command)
+            .await
+            .map_err(under("input"))?;
         Ok(CasePayload {
             recognition_case: RecognitionCase(case),
         })
@@ -69,8 +78,10 @@ impl CaseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The case and the documents.")] input: UpdateMissingDocumentsInput,
     ) -> Result<CasePayload> {
-        let case =
-            cases::update_missing_documents(db(ctx)?, &request(ctx)?.principal, &input).await?;
+        let command = input.command().map_err(under("input"))?;
+        let case = cases::update_missing_documents(db(ctx)?, &request(ctx)?.principal, command)
+            .await
+            .map_err(under("input"))?;
         Ok(CasePayload {
             recognition_case: RecognitionCase(case),
         })
@@ -83,7 +94,10 @@ impl CaseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The case and the decision.")] input: RecordDecisionInput,
     ) -> Result<CasePayload> {
-        let case = cases::record_decision(db(ctx)?, &request(ctx)?.principal, &input).await?;
+        let command = input.command().map_err(under("input"))?;
+        let case = cases::record_decision(db(ctx)?, &request(ctx)?.principal, command)
+            .await
+            .map_err(under("input"))?;
         Ok(CasePayload {
             recognition_case: RecognitionCase(case),
         })

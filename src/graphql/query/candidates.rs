@@ -4,16 +4,12 @@ use crate::auth::Scope;
 use crate::error::AppError;
 use crate::graphql::guard::RequireScopes;
 use crate::graphql::id::{self, NodeType};
-use crate::graphql::input::CandidateFilter;
-use crate::graphql::types::{
-    AuditEntry, AuditEntryConnection, Candidate, CandidateConnection, TotalCount,
-};
+use crate::graphql::input::{CandidateFilter, under};
+use crate::graphql::types::{AuditEntry, AuditEntryConnection, Candidate, CandidateConnection};
 use crate::graphql::{db, reference, request};
-use crate::service::pagination::{PageArgs, fetch_page};
+use crate::service::pagination::PageArgs;
 use crate::service::{audit, candidates};
 use async_graphql::{Context, ID, Object, Result};
-use entity::audit_entry;
-use sea_orm::{ColumnTrait, QueryFilter};
 
 #[derive(Default)]
 pub struct CandidateQuery;
@@ -42,15 +38,19 @@ impl CandidateQuery {
         let select = candidates::filtered(
             &request(ctx)?.principal,
             reference(ctx)?,
-            &filter.unwrap_or_default(),
-        )?;
-        let db = db(ctx)?;
-        let rows = fetch_page(db, select.clone(), &candidates::BY_ID, &page).await?;
-        Ok(CandidateConnection::new(
-            rows,
-            TotalCount::of_select(db.clone(), select),
-            Candidate,
-        ))
+            &filter.unwrap_or_default().into(),
+        )
+        .map_err(under("filter"))?;
+        Ok(
+            CandidateConnection::from_select(
+                db(ctx)?,
+                select,
+                &candidates::BY_ID,
+                &page,
+                Candidate,
+            )
+            .await?,
+        )
     }
 
     /// The candidate with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.
@@ -89,18 +89,13 @@ impl CandidateQuery {
             before,
         }
         .resolve(audit::BY_ID.name)?;
-        let req = request(ctx)?;
-        let mut select = audit::visible_to(&req.principal);
-        if let Some(c) = &candidate {
-            let c = id::decode_as(c, NodeType::Candidate, "candidate")?;
-            select = select.filter(audit_entry::Column::CandidateId.eq(c));
-        }
-        let db = db(ctx)?;
-        let rows = fetch_page(db, select.clone(), &audit::BY_ID, &page).await?;
-        Ok(AuditEntryConnection::new(
-            rows,
-            TotalCount::of_select(db.clone(), select),
-            AuditEntry,
-        ))
+        let candidate = candidate
+            .map(|c| id::decode_as(&c, NodeType::Candidate, "candidate"))
+            .transpose()?;
+        let select = audit::filtered(&request(ctx)?.principal, candidate);
+        Ok(
+            AuditEntryConnection::from_select(db(ctx)?, select, &audit::BY_ID, &page, AuditEntry)
+                .await?,
+        )
     }
 }

@@ -4,10 +4,10 @@ use crate::auth::Scope;
 use crate::error::AppError;
 use crate::graphql::guard::RequireScopes;
 use crate::graphql::id::{self, NodeType};
-use crate::graphql::input::CaseFilter;
-use crate::graphql::types::{RecognitionCase, RecognitionCaseConnection, TotalCount};
+use crate::graphql::input::{CaseFilter, under};
+use crate::graphql::types::{RecognitionCase, RecognitionCaseConnection};
 use crate::graphql::{db, reference, request};
-use crate::service::pagination::{PageArgs, fetch_page};
+use crate::service::pagination::PageArgs;
 use crate::service::{cases, today};
 use async_graphql::{Context, ID, Object, Result};
 
@@ -35,19 +35,20 @@ impl CaseQuery {
             before,
         }
         .resolve(cases::BY_ID.name)?;
-        let select = cases::filtered(
-            &request(ctx)?.principal,
-            reference(ctx)?,
-            &filter.unwrap_or_default(),
-            today(),
-        )?;
-        let db = db(ctx)?;
-        let rows = fetch_page(db, select.clone(), &cases::BY_ID, &page).await?;
-        Ok(RecognitionCaseConnection::new(
-            rows,
-            TotalCount::of_select(db.clone(), select),
+        let filter = filter
+            .unwrap_or_default()
+            .command()
+            .map_err(under("filter"))?;
+        let select = cases::filtered(&request(ctx)?.principal, reference(ctx)?, &filter, today())
+            .map_err(under("filter"))?;
+        Ok(RecognitionCaseConnection::from_select(
+            db(ctx)?,
+            select,
+            &cases::BY_ID,
+            &page,
             RecognitionCase,
-        ))
+        )
+        .await?)
     }
 
     /// The recognition case with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.

@@ -3,11 +3,11 @@
 use crate::error::AppError;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{CourseFilter, CourseRunFilter, under};
-use crate::graphql::types::{Course, CourseConnection, CourseRun, CourseRunConnection, TotalCount};
+use crate::graphql::types::{Course, CourseConnection, CourseRun, CourseRunConnection};
 use crate::graphql::{db, reference, request};
 use crate::service::course_runs::{self, BY_START};
 use crate::service::courses::{self, BY_TITLE};
-use crate::service::pagination::{PageArgs, fetch_page};
+use crate::service::pagination::PageArgs;
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -41,13 +41,7 @@ impl CourseQuery {
             &filter.unwrap_or_default().into(),
         )
         .map_err(under("filter"))?;
-        let db = db(ctx)?;
-        let rows = fetch_page(db, select.clone(), &BY_TITLE, &page).await?;
-        Ok(CourseConnection::new(
-            rows,
-            TotalCount::of_select(db.clone(), select),
-            Course,
-        ))
+        Ok(CourseConnection::from_select(db(ctx)?, select, &BY_TITLE, &page, Course).await?)
     }
 
     /// The course with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.
@@ -94,13 +88,7 @@ impl CourseQuery {
             &filter.unwrap_or_default().into(),
         )
         .map_err(under("filter"))?;
-        let db = db(ctx)?;
-        let rows = fetch_page(db, select.clone(), &BY_START, &page).await?;
-        Ok(CourseRunConnection::new(
-            rows,
-            TotalCount::of_select(db.clone(), select),
-            CourseRun,
-        ))
+        Ok(CourseRunConnection::from_select(db(ctx)?, select, &BY_START, &page, CourseRun).await?)
     }
 
     /// The course run with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.

@@ -3,10 +3,10 @@
 use crate::error::AppError;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::{OrganisationFilter, under};
-use crate::graphql::types::{Organisation, OrganisationConnection, TotalCount};
+use crate::graphql::types::{Organisation, OrganisationConnection};
 use crate::graphql::{db, reference, request};
 use crate::service::organisations::{self, BY_NAME};
-use crate::service::pagination::{PageArgs, fetch_page};
+use crate::service::pagination::PageArgs;
 use async_graphql::{Context, ID, Object, Result};
 
 #[derive(Default)]
@@ -41,13 +41,10 @@ impl OrganisationQuery {
             &filter.unwrap_or_default().into(),
         )
         .map_err(under("filter"))?;
-        let db = db(ctx)?;
-        let rows = fetch_page(db, select.clone(), &BY_NAME, &page).await?;
-        Ok(OrganisationConnection::new(
-            rows,
-            TotalCount::of_select(db.clone(), select),
-            Organisation,
-        ))
+        Ok(
+            OrganisationConnection::from_select(db(ctx)?, select, &BY_NAME, &page, Organisation)
+                .await?,
+        )
     }
 
     /// The organisation with this ID; `null` with a `NOT_FOUND` error when there is none the caller may see.

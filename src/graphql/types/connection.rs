@@ -104,6 +104,25 @@ macro_rules! connection {
                     total,
                 }
             }
+
+            /// The page of `select` in `order` that `page` asks for, with the total
+            /// counted only when selected: the whole of a list field.
+            pub async fn from_select<E>(
+                db: &sea_orm::DatabaseConnection,
+                select: sea_orm::Select<E>,
+                order: &$crate::service::pagination::Ordering<E>,
+                page: &$crate::service::pagination::PageRequest,
+                wrap: impl Fn(E::Model) -> $node,
+            ) -> $crate::error::AppResult<Self>
+            where
+                E: sea_orm::EntityTrait,
+                E::Model: Sync,
+            {
+                let rows = $crate::service::pagination::fetch_page(db, select.clone(), order, page)
+                    .await?;
+                let total = $crate::graphql::types::TotalCount::of_select(db.clone(), select);
+                Ok(Self::new(rows, total, wrap))
+            }
         }
 
         #[doc = concat!("A page of ", $what, " (Relay cursor connection).")]

@@ -1,10 +1,10 @@
 //! `Course`.
 
 use super::connection::connection;
-use super::{CourseRun, CourseRunConnection, Date, Organisation, Profession, TotalCount};
+use super::{CourseRun, CourseRunConnection, Date, Organisation, Profession};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::CourseRunFilter;
-use crate::graphql::loader::{RunCountKey, RunsPageKey, RunsQuery};
+use crate::graphql::input::under;
 use crate::graphql::{reference, request};
 use crate::service::course_runs::BY_START;
 use crate::service::pagination::PageArgs;
@@ -12,8 +12,6 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::course::{self, CourseType};
 use entity::enums::LanguageLevel;
-use futures::FutureExt;
-use std::sync::Arc;
 
 /// GraphQL view of a `course` row; see the `#[Object]` impl for the published description.
 pub struct Course(pub course::Model);
@@ -119,47 +117,12 @@ impl Course {
             before,
         }
         .resolve(BY_START.name)?;
-        let filter: crate::service::course_runs::CourseRunFilter =
-            filter.unwrap_or_default().into();
-        let reference = reference(ctx)?;
-        let req = request(ctx)?;
-        // Validate the filter here so a bad region or profession is reported on this
-        // field, not as a failure of the whole batch.
-        crate::service::course_runs::filtered(
-            &req.principal,
-            &reference.regions,
-            &reference.professions,
-            &filter,
-        )
-        .map_err(crate::graphql::input::under("filter"))?;
-        let loaders = req.loaders.clone();
-        let key = RunsPageKey {
-            course_id: self.0.id,
-            query: Arc::new(RunsQuery {
-                filter: filter.clone(),
-                page,
-            }),
-        };
-        let rows = loaders
-            .runs_by_course
-            .load_one(key)
-            .await?
-            .unwrap_or_default();
-        let count_key = RunCountKey {
-            course_id: self.0.id,
-            filter: Arc::new(filter),
-        };
-        let total = TotalCount::new(move || {
-            let (loaders, key) = (loaders.clone(), count_key.clone());
-            async move {
-                Ok(loaders
-                    .run_count_by_course
-                    .load_one(key)
-                    .await?
-                    .unwrap_or(0))
-            }
-            .boxed()
-        });
+        let filter = filter.unwrap_or_default().into();
+        let (rows, total) = request(ctx)?
+            .loaders
+            .child_page(|l| &l.runs_of_course, self.0.id, filter, page)
+            .await
+            .map_err(under("filter"))?;
         Ok(CourseRunConnection::new(rows, total, CourseRun))
     }
 

@@ -1,17 +1,14 @@
 //! `Organisation`.
 
 use super::connection::connection;
-use super::{Course, CourseConnection, Date, Region, TotalCount};
+use super::{Course, CourseConnection, Date, Region};
 use crate::graphql::id::{self, NodeType};
-use crate::graphql::loader::CoursesPageKey;
 use crate::graphql::{reference, request};
 use crate::service::courses::BY_TITLE;
 use crate::service::pagination::PageArgs;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::organisation::{self, EmployerType, OrganisationKind};
-use futures::FutureExt;
-use std::sync::Arc;
 
 /// GraphQL view of a `organisation` row; see the `#[Object]` impl for the published description.
 pub struct Organisation(pub organisation::Model);
@@ -111,28 +108,10 @@ impl Organisation {
             before,
         }
         .resolve(BY_TITLE.name)?;
-        let loaders = request(ctx)?.loaders.clone();
-        let key = CoursesPageKey {
-            provider_id: self.0.id,
-            page: Arc::new(page),
-        };
-        let rows = loaders
-            .courses_by_provider
-            .load_one(key)
-            .await?
-            .unwrap_or_default();
-        let provider_id = self.0.id;
-        let total = TotalCount::new(move || {
-            let loaders = loaders.clone();
-            async move {
-                Ok(loaders
-                    .course_count_by_provider
-                    .load_one(provider_id)
-                    .await?
-                    .unwrap_or(0))
-            }
-            .boxed()
-        });
+        let (rows, total) = request(ctx)?
+            .loaders
+            .child_page(|l| &l.courses_of_provider, self.0.id, (), page)
+            .await?;
         Ok(CourseConnection::new(rows, total, Course))
     }
 

@@ -1,4 +1,5 @@
-//! Shared application state: the connection pool, reference data and configuration.
+//! Shared application state: the connection pool, reference data, configuration and
+//! the schema; what every HTTP handler gets. Built where the hub starts.
 //! Cloned into every request; holds nothing a second replica would need to share (the
 //! rate limit budgets are per replica by design).
 

@@ -106,9 +106,9 @@ impl Loaders {
     }
 
     /// A parent's page of a nested list, and its length counted only when selected:
-    /// the whole of a nested list field. `which` picks the list's loader. The query is
-    /// checked here, so a bad one fails this field rather than the whole batch; its
-    /// errors name the query's own fields.
+    /// the whole of a nested list field. `which` picks the list's loader. The query (the
+    /// field's `filter` argument) is checked here, so a bad one fails this field rather
+    /// than the whole batch.
     pub async fn child_page<E, Q>(
         self: &Arc<Self>,
         which: fn(&Loaders) -> &ChildLoader<E, Q>,
@@ -123,7 +123,8 @@ impl Loaders {
         ChildCounts<E, Q>: BatchFn<Key = ChildCountKey<Q>, Value = u64>,
     {
         let loader = which(self);
-        (loader.list.select)(&self.env.principal, &self.env.reference, &query)?;
+        (loader.list.select)(&self.env.principal, &self.env.reference, &query)
+            .map_err(crate::graphql::input::under("filter"))?;
         let key = ChildPageKey {
             parent,
             query: Arc::new((query.clone(), page)),

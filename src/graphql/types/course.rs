@@ -4,7 +4,6 @@ use super::connection::connection;
 use super::{CourseRun, CourseRunConnection, Date, Organisation, Profession};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::CourseRunFilter;
-use crate::graphql::input::under;
 use crate::graphql::{reference, request};
 use crate::service::course_runs::BY_START;
 use crate::service::pagination::PageArgs;
@@ -121,8 +120,7 @@ impl Course {
         let (rows, total) = request(ctx)?
             .loaders
             .child_page(|l| &l.runs_of_course, self.0.id, filter, page)
-            .await
-            .map_err(under("filter"))?;
+            .await?;
         Ok(CourseRunConnection::new(rows, total, CourseRun))
     }
 

@@ -10,7 +10,7 @@ pub mod scopes;
 pub mod verifier;
 
 pub use principal::{Client, OrgRef, Principal};
-pub use scopes::{Scope, ScopeSet};
+pub use scopes::{Scope, ScopeRequirement, ScopeSet};
 
 use crate::config::AuthArgs;
 use crate::error::AppResult;

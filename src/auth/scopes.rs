@@ -68,6 +68,45 @@ impl Scope {
     }
 }
 
+/// The scopes an operation needs: all of some, or any one of some (the two shapes of
+/// Apollo's `@requiresScopes`). Checked in one place: the GraphQL field guard
+/// (`graphql::guard`) for the API, and any other entry point (an import) the same way.
+/// Services decide only roles and rows.
+#[derive(Debug, Clone, Copy)]
+pub enum ScopeRequirement {
+    /// Every one of these.
+    All(&'static [Scope]),
+    /// At least one of these.
+    Any(&'static [Scope]),
+}
+
+impl ScopeRequirement {
+    /// `UNAUTHENTICATED` without a token, `FORBIDDEN` with a token that lacks the scopes.
+    pub fn check(&self, principal: &super::Principal) -> crate::error::AppResult<()> {
+        use crate::error::AppError;
+        if principal.client().is_none() {
+            return Err(AppError::Unauthenticated(
+                "this operation needs a bearer token".into(),
+            ));
+        }
+        let missing = match self {
+            ScopeRequirement::All(scopes) => scopes
+                .iter()
+                .find(|s| !principal.has_scope(**s))
+                .map(|s| format!("the scope `{s}`")),
+            ScopeRequirement::Any(scopes) => (!scopes.iter().any(|s| principal.has_scope(*s)))
+                .then(|| {
+                    let names: Vec<String> = scopes.iter().map(|s| format!("`{s}`")).collect();
+                    format!("one of the scopes {}", names.join(" or "))
+                }),
+        };
+        match missing {
+            Some(what) => Err(AppError::Forbidden(format!("this operation needs {what}"))),
+            None => Ok(()),
+        }
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

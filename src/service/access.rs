@@ -10,6 +10,10 @@
 //! 2. a row the caller may see but not change: `FORBIDDEN`, naming whose it is;
 //! 3. a row the caller may not see, or that does not exist: `NOT_FOUND`, the same words
 //!    for both, so existence never leaks.
+//!
+//! The scopes an operation needs are not checked here: the entry point declares them
+//! once (`auth::ScopeRequirement`, the GraphQL field guard). Rules here are roles and
+//! rows.
 
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};

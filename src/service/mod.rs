@@ -1,8 +1,19 @@
-//! Business rules and row visibility, one file per domain, callable without GraphQL.
+//! Business rules and row visibility, one file (or folder) per domain, callable without
+//! GraphQL: bulk imports, subscriptions and federation entities call them as the
+//! resolvers do. Nothing here knows GraphQL or HTTP (`tests/architecture.rs`).
 //!
-//! Every domain exposes `visible_to(&Principal) -> Select<…>`: the one place that says
-//! which rows a caller may see. Lists, lookups, loaders and mutations start from it, so
-//! the rule is always applied inside the SQL.
+//! Every domain has the same shape:
+//! - its own command and filter types (`courses::NewCourse`, `CourseFilter`); errors
+//!   name the fields of those (`title`), the caller says where they sit (`input.title`);
+//! - `visible_to(&Principal) -> Select<…>`: the one place that says which rows a caller
+//!   may see. Lists, lookups, loaders and mutations start from it, so the rule is always
+//!   applied inside the SQL;
+//! - for a writable entity, `editable_by(&Principal) -> Select<…>` and a
+//!   [`access::WriteRule`] that finds a row to change through it, with one rule for
+//!   `NOT_FOUND` and `FORBIDDEN`;
+//! - writes in one transaction each (`crate::db::write`);
+//! - nested lists as a [`pagination::ChildList`], which the loaders serve for many
+//!   parents in one statement.
 
 pub mod access;
 pub mod audit;

@@ -411,7 +411,7 @@ pub async fn rollback_plan(db: &DatabaseConnection, n: u32) -> Result<Vec<Rollba
 /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later cannot
 /// wait for a concurrent writer and fails with `SQLITE_BUSY` instead. PostgreSQL ignores
 /// the mode; its row locks and the `version` check in every `UPDATE` do the work.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()
@@ -435,7 +435,7 @@ pub async fn write<T>(
 /// error path must end here: a transaction merely dropped is rolled back only when its
 /// connection is next used, and until then it holds its locks (on SQLite the write
 /// lock of `BEGIN IMMEDIATE`, blocking every other writer).
-pub async fn finish<T>(txn: DatabaseTransaction, result: AppResult<T>) -> AppResult<T> {
+async fn finish<T>(txn: DatabaseTransaction, result: AppResult<T>) -> AppResult<T> {
     match result {
         Ok(value) => {
             txn.commit().await?;

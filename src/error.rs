@@ -68,26 +68,48 @@ impl AppError {
         }
     }
 
+    /// The message of an input with these problems: the one problem's message, or
+    /// every problem with its field.
+    pub fn summary(problems: &[FieldProblem]) -> String {
+        match problems {
+            [one] => one.message.clone(),
+            many => many
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
     /// The same error with every input path rewritten by `rename`: a service names the
     /// fields of its own command (`scopes`), the GraphQL layer says where they are in
-    /// the operation (`input.scopes`).
+    /// the operation (`input.scopes`). A message that lists several problems names
+    /// them by the new paths too.
     pub fn map_fields(self, rename: impl Fn(&str) -> String) -> Self {
         match self {
             AppError::BadUserInput {
                 message,
                 field,
                 problems,
-            } => AppError::BadUserInput {
-                message,
-                field: field.map(|f| rename(&f)),
-                problems: problems
+            } => {
+                let problems: Vec<FieldProblem> = problems
                     .into_iter()
                     .map(|p| FieldProblem {
                         field: rename(&p.field),
                         message: p.message,
                     })
-                    .collect(),
-            },
+                    .collect();
+                let message = if problems.len() > 1 {
+                    AppError::summary(&problems)
+                } else {
+                    message
+                };
+                AppError::BadUserInput {
+                    message,
+                    field: field.map(|f| rename(&f)),
+                    problems,
+                }
+            }
             other => other,
         }
     }

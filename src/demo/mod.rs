@@ -555,8 +555,7 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
     .await
     .map_err(|e| AppError::Internal(format!("hashing task: {e}")))??;
     let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
-    let result: AppResult<_> = async {
+    crate::db::write(db, async |txn| {
         let mut summary = DemoSummary::default();
         let ids = match recorded {
             None => {
@@ -567,11 +566,11 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
                     value: Set(network.marker()),
                     updated_at: Set(now),
                 })
-                .exec(&txn)
+                .exec(txn)
                 .await?;
-                insert_directory(&txn, &generated, network.anchor, now, &mut summary).await?
+                insert_directory(txn, &generated, network.anchor, now, &mut summary).await?
             }
-            Some(_) => directory_ids(&txn, &generated).await?,
+            Some(_) => directory_ids(txn, &generated).await?,
         };
 
         let mut client_rows = Vec::new();
@@ -597,13 +596,13 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
         summary.clients = client_rows.len();
         if !client_rows.is_empty() {
             partner_client::Entity::insert_many(client_rows)
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
 
         if !case_file_present {
             let (candidates, cases) = case_file::insert(
-                &txn,
+                txn,
                 &mut ChaCha8Rng::seed_from_u64(network.seed ^ 0xca5e),
                 &generated.organisations,
                 &ids,
@@ -615,9 +614,8 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
             summary.cases = cases;
         }
         Ok(DemoOutcome::Loaded { network, summary })
-    }
-    .await;
-    crate::db::finish(txn, result).await
+    })
+    .await
 }
 
 /// The settings of the demo network recorded in `hub_meta`, if one was loaded.

@@ -5,11 +5,11 @@
 //! write transaction, so the permission is part of the SQL that finds the row, and
 //! refuses by the same rule for every entity:
 //!
-//! 1. a caller who may not change rows of this kind at all: `FORBIDDEN`, naming the role
-//!    (this says nothing about the row);
-//! 2. a row the caller may see but not change: `FORBIDDEN`, naming whose it is;
-//! 3. a row the caller may not see, or that does not exist: `NOT_FOUND`, the same words
-//!    for both, so existence never leaks.
+//! 1. a row the caller may not see, or that does not exist: `NOT_FOUND`, the same words
+//!    for both, so existence never leaks;
+//! 2. a row the caller sees but may not change, when it may not change rows of this
+//!    kind at all: `FORBIDDEN`, naming the role that may;
+//! 3. otherwise (someone else's row): `FORBIDDEN`, naming whose it is.
 //!
 //! The scopes an operation needs are not checked here: the entry point declares them
 //! once (`auth::ScopeRequirement`, the GraphQL field guard). Rules here are roles and
@@ -31,7 +31,7 @@ pub struct WriteRule<E: EntityTrait> {
     /// Rows the caller may see.
     pub visible_to: fn(&Principal) -> Select<E>,
     /// Rows the caller may change: a subset of `visible_to`, empty for a caller who is
-    /// not a writer.
+    /// not a writer. The one query of a permitted change.
     pub editable_by: fn(&Principal) -> Select<E>,
     /// The caller's organisation if it may change rows of this kind at all, otherwise
     /// the `FORBIDDEN` that says which role may.
@@ -52,7 +52,6 @@ where
         principal: &Principal,
         id: i64,
     ) -> AppResult<E::Model> {
-        (self.writer)(principal)?;
         if let Some(row) = (self.editable_by)(principal)
             .filter(self.id.eq(id))
             .one(db)
@@ -66,6 +65,7 @@ where
             .await?
             .is_some()
         {
+            (self.writer)(principal)?;
             return Err(AppError::Forbidden(self.foreign.into()));
         }
         Err(self.not_found(id))

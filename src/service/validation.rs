@@ -73,17 +73,8 @@ impl Problems {
         let Some(first) = self.0.first().cloned() else {
             return Ok(());
         };
-        let message = if self.0.len() == 1 {
-            first.message.clone()
-        } else {
-            self.0
-                .iter()
-                .map(|p| format!("{}: {}", p.field, p.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
         Err(AppError::BadUserInput {
-            message,
+            message: AppError::summary(&self.0),
             field: Some(first.field),
             problems: self.0,
         })

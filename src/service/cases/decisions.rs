@@ -61,8 +61,6 @@ pub async fn record_decision(
     principal: &Principal,
     input: NewDecision,
 ) -> AppResult<recognition_case::Model> {
-    let today = crate::service::today();
-    let decided_on = input.decided_on.unwrap_or(today);
     let areas: Vec<String> = input
         .deficit_areas
         .iter()
@@ -79,6 +77,8 @@ pub async fn record_decision(
         id,
         input.expected_version,
         async |txn, case| {
+            let today = crate::service::today();
+            let decided_on = input.decided_on.unwrap_or(today);
             let allowed = allowed_measures(case.origin, &case.profession_key);
             let mut p = Problems::default();
             let note = clean_note(&input.note, &mut p);

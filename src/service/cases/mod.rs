@@ -3,7 +3,7 @@
 //!
 //! A case is visible (with `cases:read`) to its competent authority, to the candidate's
 //! advisory centre, and to organisations with a live consent of the candidate. Only the
-//! case's authority (with `cases:write`) changes it.
+//! case's authority changes it (through operations that need `cases:write`).
 //!
 //! By concern: [`transitions`] (opening, the state machine), [`deadlines`] (the file and
 //! the legal due date), [`decisions`]; visibility, lookups and the one shape of every

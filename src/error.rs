@@ -142,3 +142,45 @@ impl From<std::sync::Arc<DbErr>> for AppError {
 
 /// Result of a service function.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moved_fields_keep_their_paths_in_the_message_too() {
+        let problems = vec![
+            FieldProblem {
+                field: "title".into(),
+                message: "too short".into(),
+            },
+            FieldProblem {
+                field: "cost.amount".into(),
+                message: "not a number".into(),
+            },
+        ];
+        let err = AppError::BadUserInput {
+            message: AppError::summary(&problems),
+            field: Some("title".into()),
+            problems,
+        }
+        .map_fields(|f| format!("input.{f}"));
+        match err {
+            AppError::BadUserInput {
+                message,
+                field,
+                problems,
+            } => {
+                assert_eq!(
+                    message,
+                    "input.title: too short; input.cost.amount: not a number"
+                );
+                assert_eq!(field.as_deref(), Some("input.title"));
+                assert_eq!(problems[1].field, "input.cost.amount");
+            }
+            other => panic!("{other:?}"),
+        }
+        let one = AppError::bad_input("title", "too short").map_fields(|f| format!("input.{f}"));
+        assert_eq!(one.to_string(), "too short");
+    }
+}

@@ -147,9 +147,11 @@ pub async fn connect(args: &DatabaseArgs) -> Result<DatabaseConnection, OpenErro
             .map_err(|e| target.error(url, sqlx_reason(&e)))?;
         let _ = probe.close().await;
     }
-    Database::connect(opts)
+    let mut db = Database::connect(opts)
         .await
-        .map_err(|e| target.error(url, reason(&e)))
+        .map_err(|e| target.error(url, reason(&e)))?;
+    db.set_metric_callback(|_| metrics::counter!("knotenpunkt_db_statements_total").increment(1));
+    Ok(db)
 }
 
 /// Whether an SQLite connection coming back to the pool may serve the next request; a

@@ -18,6 +18,12 @@ pub mod service;
 
 pub use http::state::AppState;
 
+/// mimalloc as the process's allocator: a request allocates and frees many small
+/// objects (parsed documents, field futures, rows, response values) across threads,
+/// which glibc's allocator serves with far more work per call (see `benches/load.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The hub as a router.
 pub fn app(state: AppState) -> axum::Router {
     http::router(state)

@@ -1,21 +1,19 @@
 //! Returning freed memory to the operating system.
 //!
-//! glibc's allocator keeps freed memory in its arenas for reuse, so a process that once
-//! needed a lot (loading the demo network hashes every demo client's secret with
-//! argon2, 19 MiB each) stays that large while idle. `release` hands the free pages
-//! back; it costs a walk over the heap (milliseconds) and is called after such
-//! one-off work and, from `serve`, periodically while the hub runs.
+//! The allocator (mimalloc, see the crate root) keeps freed memory for reuse, so a
+//! process that once needed a lot (loading the demo network hashes every demo client's
+//! secret with argon2, 19 MiB each) could stay that large while idle. `release` hands
+//! the free pages back; it is called after such one-off work and, from `serve`,
+//! periodically while the hub runs.
 
 use std::time::Duration;
 
-/// Gives free heap memory back to the operating system (glibc `malloc_trim`; a no-op
-/// with other allocators).
+/// Gives free heap memory back to the operating system.
 pub fn release() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only releases memory the allocator holds as free; it has
-    // no preconditions and is safe to call from any thread at any time.
+    // SAFETY: `mi_collect` only frees memory the allocator holds as unused; it has no
+    // preconditions and may be called from any thread at any time.
     unsafe {
-        libc::malloc_trim(0);
+        libmimalloc_sys::mi_collect(true);
     }
 }
 

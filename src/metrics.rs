@@ -13,6 +13,7 @@
 //! | `rate_limited_total` | counter | `endpoint` (`graphql`, `token`) |
 //! | `db_pool_connections` | gauge | `state` (`in_use`, `idle`, `max`) |
 //! | `audit_entries_written_total` | counter | `action` (`read`, `export`, `erase`) |
+//! | `db_statements_total` | counter | — (statements sent to the database) |
 //!
 //! Operation names come from clients, so only the first `MAX_OPERATION_NAMES` distinct
 //! well-formed names get their own label value; the rest count as `other`.

@@ -555,7 +555,7 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
     .await
     .map_err(|e| AppError::Internal(format!("hashing task: {e}")))??;
     let now = Utc::now();
-    crate::db::write(db, async |txn| {
+    let outcome = crate::db::write(db, async |txn| {
         let mut summary = DemoSummary::default();
         let ids = match recorded {
             None => {
@@ -615,7 +615,14 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
         }
         Ok(DemoOutcome::Loaded { network, summary })
     })
-    .await
+    .await?;
+    // PostgreSQL plans with table statistics, which a bulk load leaves stale until
+    // autovacuum (if it runs at all) gets to the tables: without them the planner
+    // guesses row counts and may scan where an index would do.
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        sea_orm::ConnectionTrait::execute_unprepared(db, "ANALYZE").await?;
+    }
+    Ok(outcome)
 }
 
 /// The settings of the demo network recorded in `hub_meta`, if one was loaded.

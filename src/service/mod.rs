@@ -85,3 +85,20 @@ pub fn contains_pattern(text: &str) -> String {
     pattern.push('%');
     pattern
 }
+
+/// `column IN (ids)` written so that the statement's text does not depend on how many
+/// ids there are: `column = ANY($1)` with one array parameter on PostgreSQL, whose
+/// prepared statement is then reused by every batch; a plain `IN (…)` on SQLite, which
+/// prepares statements cheaply.
+pub fn one_of<C: sea_orm::ColumnTrait>(
+    backend: sea_orm::DbBackend,
+    column: C,
+    ids: &[i64],
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, extension::postgres::PgFunc};
+    match backend {
+        sea_orm::DbBackend::Postgres => Expr::col((column.entity_name(), column))
+            .eq(PgFunc::any(Expr::val(sea_orm::Value::from(ids.to_vec())))),
+        _ => column.is_in(ids.iter().copied()),
+    }
+}

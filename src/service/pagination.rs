@@ -3,9 +3,9 @@
 //! on page 1 and page 1,000.
 //!
 //! Nested lists (a course's runs, an organisation's courses) are loaded for many parents
-//! in one statement: `ROW_NUMBER() OVER (PARTITION BY parent …)` cuts each parent's page
-//! inside the database, so the statement count of a request does not grow with the
-//! number of parents.
+//! in one statement, so the statement count of a request does not grow with the number
+//! of parents: on PostgreSQL one `LATERAL` index scan per parent, on SQLite
+//! `ROW_NUMBER() OVER (PARTITION BY parent …)`.
 
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -338,6 +338,81 @@ where
     }
 }
 
+/// The child pages as one `LATERAL` subquery per parent (PostgreSQL): each parent's
+/// page is an index range scan that stops after `limit + 1` rows, and the parents come
+/// as one array parameter, so the statement's text is the same for every batch.
+fn lateral_pages<E: EntityTrait>(
+    select: Select<E>,
+    parent: E::Column,
+    parents: &[i64],
+    ordering: &Ordering<E>,
+    page: &PageRequest,
+    backend: DbBackend,
+) -> AppResult<sea_orm::Statement> {
+    let dir = Ordering::<E>::direction(page);
+    let mut select = ordering.bounded(
+        select.filter(Expr::col((E::default(), parent)).equals(("parent", "id"))),
+        page,
+    )?;
+    if let Some((col, _)) = ordering.sort {
+        select = select.order_by(col, dir.clone());
+    }
+    let inner = select
+        .order_by(ordering.id, dir)
+        .limit(page.limit + 1)
+        .into_query();
+    let inner = backend.build(&inner);
+    let mut values = inner.values.map(|v| v.0).unwrap_or_default();
+    values.push(Value::from(parents.to_vec()));
+    let inner = inner.sql;
+    Ok(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "SELECT \"page\".* FROM unnest(${}::bigint[]) AS \"parent\"(\"id\") CROSS JOIN LATERAL ({inner}) AS \"page\"",
+            values.len()
+        ),
+        values,
+    ))
+}
+
+/// The child pages cut by `ROW_NUMBER() OVER (PARTITION BY parent …)` (SQLite, which
+/// has no `LATERAL`).
+fn windowed_pages<E: EntityTrait>(
+    select: Select<E>,
+    parent: E::Column,
+    parents: &[i64],
+    ordering: &Ordering<E>,
+    page: &PageRequest,
+    backend: DbBackend,
+) -> AppResult<sea_orm::Statement> {
+    let select = ordering.bounded(select.filter(parent.is_in(parents.iter().copied())), page)?;
+    let table = E::default().table_name().to_owned();
+    let dir = if page.backward { "DESC" } else { "ASC" };
+    let order = match ordering.sort {
+        Some((col, _)) => format!(
+            "\"{table}\".\"{}\" {dir}, \"{table}\".\"{}\" {dir}",
+            col.as_str(),
+            ordering.id.as_str()
+        ),
+        None => format!("\"{table}\".\"{}\" {dir}", ordering.id.as_str()),
+    };
+    let mut inner = select.into_query();
+    inner.expr_as(
+        Expr::cust(format!(
+            "ROW_NUMBER() OVER (PARTITION BY \"{table}\".\"{}\" ORDER BY {order})",
+            parent.as_str()
+        )),
+        "page_row",
+    );
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, "page")
+        .and_where(Expr::col("page_row").lte(page.limit as i64 + 1))
+        .order_by("page_row", Order::Asc)
+        .to_owned();
+    Ok(backend.build(&outer))
+}
+
 /// Reads the same page of `select` for every parent in `parents` in one statement,
 /// grouped by parent. `parent_of` reads the parent key back from a row.
 pub async fn fetch_child_pages<E, C>(
@@ -357,37 +432,14 @@ where
     let mut grouped: HashMap<i64, Vec<E::Model>> =
         parents.iter().map(|p| (*p, Vec::new())).collect();
     if !parents.is_empty() {
-        let select =
-            ordering.bounded(select.filter(parent.is_in(parents.iter().copied())), page)?;
-        let table = E::default().table_name().to_owned();
-        let dir = if page.backward { "DESC" } else { "ASC" };
-        let order = match ordering.sort {
-            Some((col, _)) => format!(
-                "\"{table}\".\"{}\" {dir}, \"{table}\".\"{}\" {dir}",
-                col.as_str(),
-                ordering.id.as_str()
-            ),
-            None => format!("\"{table}\".\"{}\" {dir}", ordering.id.as_str()),
-        };
-        let mut inner = select.into_query();
-        inner.expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY \"{table}\".\"{}\" ORDER BY {order})",
-                parent.as_str()
-            )),
-            "page_row",
-        );
-        let outer = Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, "page")
-            .and_where(Expr::col("page_row").lte(page.limit as i64 + 1))
-            .order_by("page_row", Order::Asc)
-            .to_owned();
         let backend: DbBackend = db.get_database_backend();
-        let rows = E::find()
-            .from_raw_sql(backend.build(&outer))
-            .all(db)
-            .await?;
+        let statement = match backend {
+            DbBackend::Postgres => {
+                lateral_pages(select, parent, parents, ordering, page, backend)?
+            }
+            _ => windowed_pages(select, parent, parents, ordering, page, backend)?,
+        };
+        let rows = E::find().from_raw_sql(statement).all(db).await?;
         for row in rows {
             grouped.entry(parent_of(&row)).or_default().push(row);
         }
@@ -415,7 +467,11 @@ where
     C: ConnectionTrait,
 {
     let counted: Vec<(i64, i64)> = select
-        .filter(parent.is_in(parents.iter().copied()))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            parent,
+            parents,
+        ))
         .select_only()
         .column(parent)
         .column_as(Expr::col((E::default(), parent)).count(), "n")

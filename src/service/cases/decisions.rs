@@ -11,7 +11,7 @@ use entity::decision::{self, CompensatoryMeasure, DecisionOutcome};
 use entity::recognition_case::{self, CaseOrigin, CaseStatus};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveEnum, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 use std::collections::HashMap;
 
@@ -48,7 +48,7 @@ pub async fn decisions_of(
     case_ids: &[i64],
 ) -> AppResult<HashMap<i64, decision::Model>> {
     let rows = decision::Entity::find()
-        .filter(decision::Column::CaseId.is_in(case_ids.iter().copied()))
+        .filter(crate::service::one_of(db.get_database_backend(), decision::Column::CaseId, case_ids))
         .filter(of_visible_cases(principal, decision::Column::CaseId))
         .all(db)
         .await?;

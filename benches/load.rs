@@ -17,7 +17,11 @@
 //!   `BENCH_CONNECTIONS` (16);
 //! - `BENCH_HUB`: another hub binary to measure instead of this build's (to compare
 //!   versions on the same database);
-//! - `BENCH_ONLY`: a comma-separated list of query names to run.
+//! - `BENCH_ONLY`: a comma-separated list of query names to run;
+//! - `BENCH_YARDSTICK`: the base URL of PostGraphile v5 (Amber preset) serving the same
+//!   database (`http://127.0.0.1:5678`), and `BENCH_YARDSTICK_PID` its process: its
+//!   answers are checked against the same floor (with its field names mapped to the
+//!   hub's), and it is driven in the same rounds, right after the hub, for each query.
 //!
 //! The figures depend on the machine; compare them within one run or between runs on
 //! the same machine.
@@ -38,6 +42,8 @@ struct Load {
     floor: Option<&'static str>,
     /// Sent with the token of the demo advisory centre.
     authenticated: bool,
+    /// The same query for PostGraphile v5 (Amber preset) on the same database.
+    yardstick: Option<&'static str>,
 }
 
 const LOADS: &[Load] = &[
@@ -55,6 +61,9 @@ FROM (SELECT id, start_date, city, course_id FROM course_run ORDER BY start_date
 JOIN course c ON c.id = r.course_id JOIN organisation o ON o.id = c.provider_id"#,
         ),
         authenticated: false,
+        yardstick: Some(
+            "{ allCourseRuns(first: 50, orderBy: [START_DATE_ASC, ROW_ID_ASC]) { nodes { startDate city courseByCourseId { title organisationByProviderId { name regionByRegionCode { code } } } } } }",
+        ),
     },
     Load {
         name: "organisations",
@@ -66,6 +75,9 @@ JOIN course c ON c.id = r.course_id JOIN organisation o ON o.id = c.provider_id"
 FROM (SELECT id, name FROM organisation ORDER BY name, id LIMIT 20) o"#,
         ),
         authenticated: false,
+        yardstick: Some(
+            "{ allOrganisations(first: 20, orderBy: [NAME_ASC, ROW_ID_ASC]) { nodes { name } } }",
+        ),
     },
     Load {
         name: "deep",
@@ -87,6 +99,9 @@ FROM (SELECT id, name FROM organisation ORDER BY name, id LIMIT 20) o"#,
 FROM (SELECT id, title, provider_id FROM course ORDER BY title, id LIMIT 20) c"#,
         ),
         authenticated: false,
+        yardstick: Some(
+            "{ allCourses(first: 20, orderBy: [TITLE_ASC, ROW_ID_ASC]) { nodes { title organisationByProviderId { name coursesByProviderId(first: 5, orderBy: [TITLE_ASC, ROW_ID_ASC]) { nodes { title courseRunsByCourseId(first: 3, orderBy: [START_DATE_ASC, ROW_ID_ASC]) { nodes { startDate } } } } } } } }",
+        ),
     },
     Load {
         name: "case-file",
@@ -94,6 +109,7 @@ FROM (SELECT id, title, provider_id FROM course ORDER BY title, id LIMIT 20) c"#
         query: "{ candidates(first: 15) { nodes { code personal { familyName email } cases { status dueAt timeline { kind } decision { outcome } } } } }",
         floor: None,
         authenticated: true,
+        yardstick: None,
     },
 ];
 
@@ -220,6 +236,51 @@ async fn statements(url: &str) -> u64 {
         .unwrap_or(0.0) as u64
 }
 
+/// A server and the query to drive it with.
+struct Target<'a> {
+    /// Base URL (`/graphql` is appended).
+    url: &'a str,
+    /// Its process, for the CPU time it spends (0: not measured).
+    pid: u32,
+    query: &'a str,
+    /// A bearer token, or empty.
+    token: &'a str,
+    /// Whether it exposes `knotenpunkt_db_statements_total`.
+    statements: bool,
+}
+
+/// PostGraphile's names for the fields of the hub's queries.
+const YARDSTICK_NAMES: &[(&str, &str)] = &[
+    ("allCourseRuns", "courseRuns"),
+    ("allOrganisations", "organisations"),
+    ("allCourses", "courses"),
+    ("courseByCourseId", "course"),
+    ("organisationByProviderId", "provider"),
+    ("regionByRegionCode", "region"),
+    ("coursesByProviderId", "courses"),
+    ("courseRunsByCourseId", "runs"),
+];
+
+/// A PostGraphile answer with the hub's field names.
+fn renamed(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let k = YARDSTICK_NAMES
+                        .iter()
+                        .find(|(from, _)| *from == k)
+                        .map(|(_, to)| (*to).to_owned())
+                        .unwrap_or(k);
+                    (k, renamed(v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(renamed).collect()),
+        other => other,
+    }
+}
+
 /// One `wrk` run.
 #[derive(Clone, Copy, Default)]
 struct Run {
@@ -269,16 +330,30 @@ impl Bench {
     }
 
     async fn wrk(&self, load: &Load, connections: u32, seconds: u32) -> Run {
-        let body = self.dir.join(format!("{}.json", load.name));
-        std::fs::write(&body, json!({ "query": load.query }).to_string()).expect("body");
+        let target = Target {
+            url: &self.hub.url,
+            pid: self.hub.child.id(),
+            query: load.query,
+            token: if load.authenticated { &self.token } else { "" },
+            statements: true,
+        };
+        self.wrk_at(&target, load.name, connections, seconds).await
+    }
+
+    async fn wrk_at(&self, target: &Target<'_>, name: &str, connections: u32, seconds: u32) -> Run {
+        let body = self.dir.join(format!("{name}.json"));
+        std::fs::write(&body, json!({ "query": target.query }).to_string()).expect("body");
         let script = self.dir.join("post.lua");
         std::fs::write(&script, WRK_SCRIPT).expect("wrk script");
         let threads = connections.clamp(1, 2);
-        let (stmts0, hub0, db0) = (
-            statements(&self.hub.url).await,
-            cpu_of(self.hub.child.id()),
-            self.db_cpu().await,
-        );
+        let count = async || {
+            if target.statements {
+                statements(target.url).await
+            } else {
+                0
+            }
+        };
+        let (stmts0, hub0, db0) = (count().await, cpu_of(target.pid), self.db_cpu().await);
         let out = Command::new("wrk")
             .args([
                 &format!("-t{threads}"),
@@ -287,19 +362,12 @@ impl Bench {
                 "-s",
             ])
             .arg(&script)
-            .arg(format!("{}/graphql", self.hub.url))
+            .arg(format!("{}/graphql", target.url))
             .env("BENCH_BODY", &body)
-            .env(
-                "BENCH_TOKEN",
-                if load.authenticated { &self.token } else { "" },
-            )
+            .env("BENCH_TOKEN", target.token)
             .output()
             .expect("run wrk");
-        let (stmts1, hub1, db1) = (
-            statements(&self.hub.url).await,
-            cpu_of(self.hub.child.id()),
-            self.db_cpu().await,
-        );
+        let (stmts1, hub1, db1) = (count().await, cpu_of(target.pid), self.db_cpu().await);
         let text = String::from_utf8_lossy(&out.stdout);
         let result: Vec<u64> = text
             .lines()
@@ -333,12 +401,20 @@ impl Bench {
 
     /// The `data` of one request.
     async fn data(&self, load: &Load) -> Value {
+        let token = if load.authenticated { &self.token } else { "" };
+        data_of(&self.hub.url, load.query, token).await
+    }
+}
+
+/// The `data` of one request to the server at `url`, which must answer without errors.
+async fn data_of(url: &str, query: &str, token: &str) -> Value {
+    {
         let client = reqwest::Client::new();
         let mut request = client
-            .post(format!("{}/graphql", self.hub.url))
-            .json(&json!({ "query": load.query }));
-        if load.authenticated {
-            request = request.bearer_auth(&self.token);
+            .post(format!("{url}/graphql"))
+            .json(&json!({ "query": query }));
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
         }
         let body: Value = request
             .send()
@@ -349,8 +425,7 @@ impl Bench {
             .expect("JSON");
         assert!(
             body.get("errors").is_none(),
-            "{} answered with errors: {body}",
-            load.name
+            "{url} answered {query} with errors: {body}"
         );
         body["data"].clone()
     }
@@ -402,15 +477,21 @@ async fn main() {
         .iter()
         .filter(|l| only.as_ref().is_none_or(|o| o.iter().any(|n| n == l.name)))
         .collect();
+    let yardstick = std::env::var("BENCH_YARDSTICK").ok();
+    let yardstick_pid: u32 = env_or("BENCH_YARDSTICK_PID", 0);
     let binary = std::env::var("BENCH_HUB")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_knotenpunkt")));
 
     // The database: created and loaded once per scale, reused by later runs.
     let database = format!("knotenpunkt_bench_s{scale}");
-    let admin = Database::connect(ConnectOptions::new(server.clone()).sqlx_logging(false).to_owned())
-        .await
-        .expect("connect to BENCH_DATABASE_URL");
+    let admin = Database::connect(
+        ConnectOptions::new(server.clone())
+            .sqlx_logging(false)
+            .to_owned(),
+    )
+    .await
+    .expect("connect to BENCH_DATABASE_URL");
     let exists = admin
         .query_one_raw(Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
@@ -497,6 +578,14 @@ async fn main() {
                     "{}: the hub's answer differs from the floor's",
                     load.name
                 );
+                if let (Some(url), Some(query)) = (&yardstick, load.yardstick) {
+                    assert_eq!(
+                        renamed(data_of(url, query, "").await),
+                        expected,
+                        "{}: the yardstick's answer differs from the floor's",
+                        load.name
+                    );
+                }
                 Some(p50)
             }
             None => None,
@@ -507,6 +596,16 @@ async fn main() {
 
     // Interleaved rounds: every query once per round.
     let mut runs: Vec<Vec<Run>> = vec![Vec::new(); loads.len()];
+    let mut yard_runs: Vec<Vec<Run>> = vec![Vec::new(); loads.len()];
+    let yard_target = |load: &Load| -> Option<Target<'_>> {
+        Some(Target {
+            url: yardstick.as_deref()?,
+            pid: yardstick_pid,
+            query: load.yardstick?,
+            token: "",
+            statements: false,
+        })
+    };
     let mut peak_rss: f64 = 0.0;
     for _ in 0..(seconds.min(3)) {
         bench.wrk(loads[0], connections, 1).await; // warm-up
@@ -528,6 +627,15 @@ async fn main() {
                 }
             );
             runs[i].push(run);
+            if let Some(target) = yard_target(load) {
+                let name = format!("{}-yardstick", load.name);
+                let run = bench.wrk_at(&target, &name, connections, seconds).await;
+                println!(
+                    "round {round} {:<14} {:>8.0} rps  p50 {:>6.2} ms  p99 {:>7.2} ms  (yardstick)",
+                    load.name, run.rps, run.p50_ms, run.p99_ms
+                );
+                yard_runs[i].push(run);
+            }
         }
     }
     println!(
@@ -552,6 +660,29 @@ async fn main() {
         let failed: u64 = runs.iter().map(|r| r.failed).sum();
         let requests: u64 = runs.iter().map(|r| r.requests).sum();
         assert_eq!(failed, 0, "{}: {failed} of {requests} failed", load.name);
+    }
+    if yardstick.is_some() {
+        println!("\nthe yardstick, in the same rounds:\n");
+        println!(
+            "| query | yardstick rps | p50 ms | p99 ms | CPU ms/request | database CPU ms/request | hub rps / yardstick rps |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        for ((load, yard), hub) in loads.iter().zip(&yard_runs).zip(&runs) {
+            if yard.is_empty() {
+                continue;
+            }
+            let m = |runs: &[Run], f: fn(&Run) -> f64| median(runs.iter().map(f).collect());
+            println!(
+                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                load.what,
+                m(yard, |r| r.rps),
+                m(yard, |r| r.p50_ms),
+                m(yard, |r| r.p99_ms),
+                m(yard, |r| r.hub_cpu_ms),
+                m(yard, |r| r.db_cpu_ms),
+                m(hub, |r| r.rps) / m(yard, |r| r.rps),
+            );
+        }
     }
     println!("\nhub resident memory under load (peak seen): {peak_rss:.0} MiB\n");
 

@@ -23,8 +23,10 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
+use async_graphql::registry::Registry;
 use async_graphql::{
-    Name, Pos, Positioned, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    Name, Pos, Positioned, Response, SchemaEnv, ServerError, ServerResult, ValidationResult, Value,
+    Variables,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -50,6 +52,9 @@ const MAX_PARSE_MESSAGE: usize = 400;
 const YIELD_AFTER: std::time::Duration = std::time::Duration::from_millis(20);
 /// Fields between two looks at the clock.
 const CLOCK_EVERY: u64 = 256;
+/// Largest cost of an operation that runs without per-field guards (see
+/// `Shape::direct_cost_limit`).
+const DIRECT_MAX_COST: u64 = 5_000;
 
 /// Sets `extensions.code` on `err` unless it has one.
 pub fn with_code(mut err: ServerError, code: &str) -> ServerError {
@@ -88,7 +93,7 @@ fn with_coerced_field(mut err: ServerError) -> ServerError {
 pub struct RequestShape(Arc<Shape>);
 
 /// The limits, shared by the extension of every request.
-struct Shape {
+pub(crate) struct Shape {
     max_aliases: usize,
     max_root_fields: usize,
     /// Depth of the data part of an operation (introspection has its own bound).
@@ -98,6 +103,9 @@ struct Shape {
     max_bytes: u64,
     /// The sizes of the schema's lists, read once from the schema and reference data.
     bounds: OnceLock<ListBounds>,
+    /// The schema as its extensions see it, kept from the first request (see
+    /// `direct::Executor`, which prices documents before choosing how to run them).
+    env: OnceLock<SchemaEnv>,
 }
 
 impl RequestShape {
@@ -110,7 +118,13 @@ impl RequestShape {
             max_values: limits.max_result_values,
             max_bytes: limits.max_response_bytes as u64,
             bounds: OnceLock::new(),
+            env: OnceLock::new(),
         }))
+    }
+
+    /// The limits this extension enforces, for the checks made outside of it.
+    pub(crate) fn shape(&self) -> &Arc<Shape> {
+        &self.0
     }
 }
 
@@ -129,7 +143,7 @@ impl ExtensionFactory for RequestShape {
 }
 
 /// The cost of each operation priced, by name.
-type Costs = Vec<(Option<Name>, u64)>;
+pub(crate) type Costs = Vec<(Option<Name>, u64)>;
 
 /// What parsing learnt about a request, for the later steps (whose hooks do not see
 /// the document).
@@ -326,7 +340,7 @@ impl<'a> Expansion<'a> {
 }
 
 /// The fields async-graphql would walk for `doc` (all operations and fragments).
-fn expansion(doc: &ExecutableDocument, variables: &Variables) -> ServerResult<u64> {
+pub(crate) fn expansion(doc: &ExecutableDocument, variables: &Variables) -> ServerResult<u64> {
     let mut walk = Expansion {
         doc,
         variables,
@@ -407,7 +421,7 @@ fn variables_in(set: &SelectionSet, out: &mut HashSet<String>) {
 
 /// Approximate bytes of a produced value in the JSON response, not counting the
 /// objects inside it (their fields are counted where they are produced).
-fn value_bytes(value: &Value) -> u64 {
+pub(crate) fn value_bytes(value: &Value) -> u64 {
     match value {
         Value::Null => 4,
         Value::Boolean(_) => 5,
@@ -420,8 +434,53 @@ fn value_bytes(value: &Value) -> u64 {
     }
 }
 
+/// The error that replaces a response once the execution budget ran out.
+pub(crate) fn over_budget(what: &str, limit: u64) -> ServerError {
+    let mut err = ServerError::new(
+        format!(
+            "the response would hold more than {limit} {what}; ask for smaller pages or fewer fields"
+        ),
+        None,
+    );
+    let ext = err.extensions.get_or_insert_with(Default::default);
+    ext.set("code", RESULT_LIMIT_EXCEEDED);
+    err
+}
+
+/// Charges the caller's budget with `cost` points and records them as used.
+pub(crate) fn charge(req: &RequestData, cost: u64) -> ServerResult<()> {
+    if let Some(budget) = &req.budget {
+        budget.charge(cost).map_err(|app| {
+            let mut err = ServerError::new(app.to_string(), None);
+            super::errors::decorate(&app, &mut err);
+            err
+        })?;
+    }
+    req.usage.cost.fetch_add(cost, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Gives every error of a response its `extensions.code`: errors of the hub carry an
+/// `AppError` as source; the others that reach here without a code come from argument
+/// coercion (a value of the wrong type or format), which is the client's input.
+pub(crate) fn coded(errors: Vec<ServerError>) -> Vec<ServerError> {
+    errors
+        .into_iter()
+        .map(|mut e| match e.source::<AppError>().cloned() {
+            Some(app) => {
+                super::errors::decorate(&app, &mut e);
+                e
+            }
+            None => {
+                let e = with_code(e, "BAD_USER_INPUT");
+                with_coerced_field(e)
+            }
+        })
+        .collect()
+}
+
 /// A parse error, with the parser's quotation of the document cut short.
-fn parse_error(err: async_graphql::parser::Error) -> ServerError {
+pub(crate) fn parse_error(err: async_graphql::parser::Error) -> ServerError {
     let mut err = ServerError::from(err);
     if err.message.len() > MAX_PARSE_MESSAGE {
         let mut end = MAX_PARSE_MESSAGE;
@@ -434,61 +493,25 @@ fn parse_error(err: async_graphql::parser::Error) -> ServerError {
     with_code(err, PARSE_FAILED)
 }
 
-impl RequestShapeExtension {
-    /// Charges the caller's budget with the cost of the operation about to run; the
-    /// refusal comes before any resolver runs.
-    fn admit(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        prepared: Option<&Prepared>,
-        operation_name: Option<&str>,
-    ) -> ServerResult<()> {
-        let cost = prepared
-            .and_then(|p| {
-                p.costs
-                    .iter()
-                    .find(|(name, _)| name.as_deref() == operation_name || p.costs.len() == 1)
-            })
-            .map(|(_, cost)| *cost)
-            .unwrap_or(1);
-        if let Some(req) = ctx.data_opt::<RequestData>() {
-            if let Some(budget) = &req.budget {
-                budget.charge(cost).map_err(|app| {
-                    let mut err = ServerError::new(app.to_string(), None);
-                    super::errors::decorate(&app, &mut err);
-                    err
-                })?;
-            }
-            req.usage.cost.fetch_add(cost, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
+impl Shape {
     /// The list bounds of this schema, computed on first use.
-    fn bounds(&self, ctx: &ExtensionContext<'_>) -> &ListBounds {
-        self.shape.bounds.get_or_init(|| {
-            let reference = ctx
-                .data_opt::<Arc<Reference>>()
-                .cloned()
-                .unwrap_or_default();
-            ListBounds::new(&ctx.schema_env.registry, &reference)
-        })
+    fn bounds(&self, registry: &Registry, reference: &Reference) -> &ListBounds {
+        self.bounds
+            .get_or_init(|| ListBounds::new(registry, reference))
     }
 
     /// Prices every operation that may run (the requested one, or all) and refuses
     /// one over the cost or root-field limit; returns the costs and the size of the
     /// plans.
-    fn price(
+    pub(crate) fn price(
         &self,
-        ctx: &ExtensionContext<'_>,
+        registry: &Registry,
+        reference: &Reference,
+        wanted: Option<&str>,
         doc: &ExecutableDocument,
         variables: &Variables,
     ) -> ServerResult<(Costs, u64)> {
-        let registry = &ctx.schema_env.registry;
-        let bounds = self.bounds(ctx);
-        let wanted = ctx
-            .data_opt::<RequestData>()
-            .and_then(|r| r.operation_name.as_deref());
+        let bounds = self.bounds(registry, reference);
         let mut costs = Vec::new();
         let mut fields: u64 = 0;
         for (name, op) in doc.operations.iter() {
@@ -502,14 +525,14 @@ impl RequestShapeExtension {
             };
             let mut field_plan = FieldPlan::new(registry, doc, variables, &op.node);
             let collection = field_plan.collect(root, &[&op.node.selection_set.node]);
-            if collection.len() > self.shape.max_root_fields {
+            if collection.len() > self.max_root_fields {
                 crate::metrics::refused("root_fields");
                 return Err(with_code(
                     ServerError::new(
                         format!(
                             "an operation selects {} root fields; at most {} are allowed",
                             collection.len(),
-                            self.shape.max_root_fields
+                            self.max_root_fields
                         ),
                         Some(op.pos),
                     ),
@@ -517,13 +540,13 @@ impl RequestShapeExtension {
                 ));
             }
             let priced = cost::price(&mut field_plan, bounds, root, &collection);
-            if !priced.complete || priced.cost > self.shape.max_cost {
+            if !priced.complete || priced.cost > self.max_cost {
                 crate::metrics::refused("cost");
                 return Err(self.too_costly(
                     op.pos,
                     "the operation",
                     priced.cost,
-                    self.shape.max_cost,
+                    self.max_cost,
                     priced.complete,
                 ));
             }
@@ -569,6 +592,116 @@ impl RequestShapeExtension {
         cost.insert(Name::new("allowed"), Value::from(allowed));
         ext.set("cost", Value::Object(cost));
         err
+    }
+
+    pub(crate) fn check(&self, doc: &ExecutableDocument) -> ServerResult<()> {
+        let operations: Vec<_> = match &doc.operations {
+            DocumentOperations::Single(op) => vec![op],
+            DocumentOperations::Multiple(ops) => ops.values().collect(),
+        };
+        let mut aliases = Vec::new();
+        for op in &operations {
+            alias_positions(&op.node.selection_set.node, &mut aliases);
+        }
+        for fragment in doc.fragments.values() {
+            alias_positions(&fragment.node.selection_set.node, &mut aliases);
+        }
+        if aliases.len() > self.max_aliases {
+            crate::metrics::refused("aliases");
+            aliases.sort();
+            return Err(with_code(
+                ServerError::new(
+                    format!(
+                        "the document uses {} aliases; at most {} are allowed",
+                        aliases.len(),
+                        self.max_aliases
+                    ),
+                    // The first alias over the limit, in document order.
+                    Some(aliases[self.max_aliases]),
+                ),
+                VALIDATION_FAILED,
+            ));
+        }
+        let mut memo = HashMap::new();
+        for op in operations {
+            let mut roots = Vec::new();
+            root_fields(
+                doc,
+                &op.node.selection_set.node,
+                &mut HashSet::new(),
+                &mut roots,
+            );
+            for field in roots {
+                let introspection = matches!(field.node.name.node.as_str(), "__schema" | "__type");
+                let (limit, what) = if introspection {
+                    (MAX_INTROSPECTION_DEPTH, "an introspection query")
+                } else {
+                    (self.max_depth, "a query")
+                };
+                let d = 1 + depth(
+                    doc,
+                    &field.node.selection_set.node,
+                    &mut memo,
+                    &mut HashSet::new(),
+                );
+                if d > limit {
+                    crate::metrics::refused("depth");
+                    return Err(with_code(
+                        ServerError::new(
+                            format!(
+                                "`{}` is nested {d} levels deep; {what} may be at most {limit} levels deep",
+                                field.node.response_key().node
+                            ),
+                            Some(field.pos),
+                        ),
+                        VALIDATION_FAILED,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Below how many points an operation runs without per-field guards: its values
+    /// cannot exceed the execution budget (every field value is counted by the cost, a
+    /// list item at most once more), and it is small enough to need no yields for the
+    /// request timeout to interrupt it.
+    pub(crate) fn direct_cost_limit(&self) -> u64 {
+        (self.max_values / 2).min(DIRECT_MAX_COST)
+    }
+
+    /// Largest response, in approximate bytes (see `value_bytes`).
+    pub(crate) fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// The schema, once a request has passed through the extension.
+    pub(crate) fn env(&self) -> Option<&SchemaEnv> {
+        self.env.get()
+    }
+}
+
+impl RequestShapeExtension {
+    /// Charges the caller's budget with the cost of the operation about to run; the
+    /// refusal comes before any resolver runs.
+    fn admit(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        prepared: Option<&Prepared>,
+        operation_name: Option<&str>,
+    ) -> ServerResult<()> {
+        let cost = prepared
+            .and_then(|p| {
+                p.costs
+                    .iter()
+                    .find(|(name, _)| name.as_deref() == operation_name || p.costs.len() == 1)
+            })
+            .map(|(_, cost)| *cost)
+            .unwrap_or(1);
+        match ctx.data_opt::<RequestData>() {
+            Some(req) => charge(req, cost),
+            None => Ok(()),
+        }
     }
 
     /// `doc` with every operation rewritten to its plan (no fragments left), for a
@@ -630,110 +763,13 @@ impl RequestShapeExtension {
             fragments: HashMap::new(),
         })
     }
-
-    /// The error that replaces a response once the execution budget ran out.
-    fn over_budget(&self, what: &str, limit: u64) -> ServerError {
-        let mut err = ServerError::new(
-            format!(
-                "the response would hold more than {limit} {what}; ask for smaller pages or fewer fields"
-            ),
-            None,
-        );
-        let ext = err.extensions.get_or_insert_with(Default::default);
-        ext.set("code", RESULT_LIMIT_EXCEEDED);
-        err
-    }
-
-    fn check(&self, doc: &ExecutableDocument) -> ServerResult<()> {
-        let operations: Vec<_> = match &doc.operations {
-            DocumentOperations::Single(op) => vec![op],
-            DocumentOperations::Multiple(ops) => ops.values().collect(),
-        };
-        let mut aliases = Vec::new();
-        for op in &operations {
-            alias_positions(&op.node.selection_set.node, &mut aliases);
-        }
-        for fragment in doc.fragments.values() {
-            alias_positions(&fragment.node.selection_set.node, &mut aliases);
-        }
-        if aliases.len() > self.shape.max_aliases {
-            crate::metrics::refused("aliases");
-            aliases.sort();
-            return Err(with_code(
-                ServerError::new(
-                    format!(
-                        "the document uses {} aliases; at most {} are allowed",
-                        aliases.len(),
-                        self.shape.max_aliases
-                    ),
-                    // The first alias over the limit, in document order.
-                    Some(aliases[self.shape.max_aliases]),
-                ),
-                VALIDATION_FAILED,
-            ));
-        }
-        let mut memo = HashMap::new();
-        for op in operations {
-            let mut roots = Vec::new();
-            root_fields(
-                doc,
-                &op.node.selection_set.node,
-                &mut HashSet::new(),
-                &mut roots,
-            );
-            for field in roots {
-                let introspection = matches!(field.node.name.node.as_str(), "__schema" | "__type");
-                let (limit, what) = if introspection {
-                    (MAX_INTROSPECTION_DEPTH, "an introspection query")
-                } else {
-                    (self.shape.max_depth, "a query")
-                };
-                let d = 1 + depth(
-                    doc,
-                    &field.node.selection_set.node,
-                    &mut memo,
-                    &mut HashSet::new(),
-                );
-                if d > limit {
-                    crate::metrics::refused("depth");
-                    return Err(with_code(
-                        ServerError::new(
-                            format!(
-                                "`{}` is nested {d} levels deep; {what} may be at most {limit} levels deep",
-                                field.node.response_key().node
-                            ),
-                            Some(field.pos),
-                        ),
-                        VALIDATION_FAILED,
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for RequestShapeExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        // Errors of the hub carry an `AppError` as source; the others that reach here
-        // without a code come from argument coercion (a value of the wrong type or
-        // format), which is the client's input.
-        response.errors = response
-            .errors
-            .into_iter()
-            .map(|mut e| match e.source::<AppError>().cloned() {
-                Some(app) => {
-                    super::errors::decorate(&app, &mut e);
-                    e
-                }
-                None => {
-                    let e = with_code(e, "BAD_USER_INPUT");
-                    with_coerced_field(e)
-                }
-            })
-            .collect();
+        response.errors = coded(response.errors);
         response
     }
 
@@ -748,10 +784,24 @@ impl Extension for RequestShapeExtension {
         // follows every fragment spread where it stands: a document that spreads
         // fragments into each other would cost the size of its expansion before any
         // limit could look at it. The checks below are linear in the document.
+        let _ = self.shape.env.get_or_init(|| ctx.schema_env.clone());
         let doc = async_graphql::parser::parse_query(query).map_err(parse_error)?;
-        self.check(&doc)?;
+        self.shape.check(&doc)?;
         let expanded = expansion(&doc, variables)?;
-        let (costs, fields) = self.price(ctx, &doc, variables)?;
+        let reference = ctx
+            .data_opt::<Arc<Reference>>()
+            .cloned()
+            .unwrap_or_default();
+        let wanted = ctx
+            .data_opt::<RequestData>()
+            .and_then(|r| r.operation_name.as_deref());
+        let (costs, fields) = self.shape.price(
+            &ctx.schema_env.registry,
+            &reference,
+            wanted,
+            &doc,
+            variables,
+        )?;
         // A document that repeats itself (the same fragment spread many times over, the
         // same field twice) is rewritten to what it asks for, which is what was priced.
         let doc = if expanded > fields {
@@ -809,10 +859,10 @@ impl Extension for RequestShapeExtension {
             let values = self.values.load(Ordering::Relaxed);
             let err = if values > self.shape.max_values {
                 crate::metrics::refused("result_values");
-                self.over_budget("field values", self.shape.max_values)
+                over_budget("field values", self.shape.max_values)
             } else {
                 crate::metrics::refused("result_bytes");
-                self.over_budget("bytes", self.shape.max_bytes)
+                over_budget("bytes", self.shape.max_bytes)
             };
             return Response::from_errors(vec![err]);
         }
@@ -839,7 +889,7 @@ impl Extension for RequestShapeExtension {
         let values = self.values.fetch_add(1, Ordering::Relaxed) + 1;
         if values > self.shape.max_values || self.stopped.load(Ordering::Relaxed) {
             self.stopped.store(true, Ordering::Relaxed);
-            return Err(self.over_budget("field values", self.shape.max_values));
+            return Err(over_budget("field values", self.shape.max_values));
         }
         if self.paused.load(Ordering::Relaxed) {
             // Another field found a yield due in this poll: no work until the runtime
@@ -867,7 +917,7 @@ impl Extension for RequestShapeExtension {
         let bytes = key_bytes + value.as_ref().map(value_bytes).unwrap_or(4);
         if self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes > self.shape.max_bytes {
             self.stopped.store(true, Ordering::Relaxed);
-            return Err(self.over_budget("bytes", self.shape.max_bytes));
+            return Err(over_budget("bytes", self.shape.max_bytes));
         }
         Ok(value)
     }

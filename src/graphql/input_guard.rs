@@ -14,13 +14,14 @@
 //! reach the hub outside of arguments (cursors, global IDs, the token endpoint) are
 //! checked where they are decoded.
 
+use super::plan::{self, Collection, FieldPlan};
 use crate::error::AppError;
 use crate::service::validation::{self, Problems};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
     ResolveInfo,
 };
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{Name, PathSegment, Pos, Response, ServerResult, Value, Variables};
 use std::collections::HashMap;
@@ -251,5 +252,73 @@ impl Extension for InputGuardExtension {
             self.check(ctx, &info)?;
         }
         next.run(ctx, info).await
+    }
+}
+
+/// Whether any field argument of operation `op` holds a value the guard would refuse,
+/// walking the operation's fields along their types as execution would (fragments
+/// expanded, `@skip`/`@include` applied), with `variables` and the operation's
+/// defaults. An operation without such a value can run without the per-field check.
+pub(crate) fn refuses_any(
+    registry: &Registry,
+    doc: &ExecutableDocument,
+    op_name: Option<&str>,
+    op: &OperationDefinition,
+    variables: &Variables,
+) -> bool {
+    let Some(root) = plan::root_type(registry, op) else {
+        return true;
+    };
+    let variables = Parsed::new(doc, variables).for_operation(op_name);
+    let mut field_plan = FieldPlan::new(registry, doc, &variables, op);
+    let collection = field_plan.collect(root, &[&op.selection_set.node]);
+    let mut walk = Walk {
+        registry,
+        problems: Problems::default(),
+        found: 0,
+    };
+    visit(&mut field_plan, &mut walk, &variables, root, &collection);
+    walk.found > 0
+}
+
+fn visit<'d>(
+    field_plan: &mut FieldPlan<'d>,
+    walk: &mut Walk<'_>,
+    variables: &Variables,
+    object: &'d str,
+    collection: &Collection<'d>,
+) {
+    for collected in collection.iter() {
+        let args = field_plan
+            .registry
+            .types
+            .get(object)
+            .and_then(|t| t.field_by_name(collected.name))
+            .map(|f| &f.args);
+        for field in &collected.fields {
+            for (name, value) in &field.node.arguments {
+                let ty = args
+                    .and_then(|a| a.get(name.node.as_str()))
+                    .map(|a| a.ty.as_str());
+                let value = value
+                    .node
+                    .clone()
+                    .into_const_with(|var| {
+                        Ok::<_, std::convert::Infallible>(
+                            variables.get(&var).cloned().unwrap_or(Value::Null),
+                        )
+                    })
+                    .unwrap_or(Value::Null);
+                walk.value(&value, ty, name.node.as_str());
+            }
+        }
+        let Some(ty) = field_plan.field_type(object, collected.name) else {
+            continue;
+        };
+        let (named, _) = plan::unwrap_type(ty);
+        for concrete in plan::object_types(field_plan.registry, named) {
+            let sub = field_plan.sub_collection(collected, concrete);
+            visit(field_plan, walk, variables, concrete, &sub);
+        }
     }
 }

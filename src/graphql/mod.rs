@@ -5,6 +5,7 @@
 
 pub mod completion;
 pub mod cost;
+pub mod direct;
 pub mod errors;
 pub mod extensions;
 pub mod guard;
@@ -61,19 +62,43 @@ pub struct Usage {
     pub operation: std::sync::OnceLock<String>,
 }
 
-/// The schema with its limits and extensions, without data.
-pub fn schema_builder(
-    limits: &Limits,
-) -> SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription> {
+type Builder = SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+
+/// The schema's types, without extensions or data.
+fn types() -> Builder {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
         EmptySubscription,
     )
+}
+
+/// The schema with its limits and extensions, without data.
+pub fn schema_builder(limits: &Limits) -> Builder {
+    guarded(types(), extensions::RequestShape::new(limits))
+}
+
+fn guarded(builder: Builder, shape: extensions::RequestShape) -> Builder {
     // The input guard first: `RequestShape` parses the document itself and ends the
     // parsing chain, so every extension that wants the document must come before it.
-    .extension(input_guard::InputGuard)
-    .extension(extensions::RequestShape::new(limits))
+    builder.extension(input_guard::InputGuard).extension(shape)
+}
+
+/// What runs the requests of a hub on `db`: the guarded schema, and the same schema
+/// without extensions for operations that provably need no guards (`direct`).
+pub fn executor(
+    limits: &Limits,
+    db: &DatabaseConnection,
+    reference: &Arc<Reference>,
+) -> direct::Executor {
+    let shape = extensions::RequestShape::new(limits);
+    let shared = shape.shape().clone();
+    let guarded = guarded(types(), shape)
+        .data(db.clone())
+        .data(reference.clone())
+        .finish();
+    let unguarded = types().data(db.clone()).data(reference.clone()).finish();
+    direct::Executor::new(guarded, unguarded, shared, reference.clone())
 }
 
 /// The published SDL: fields, arguments and enum values sorted, so diffs are stable.

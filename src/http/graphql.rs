@@ -23,6 +23,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use futures::stream::FuturesOrdered;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -77,7 +79,7 @@ struct Ledger {
     usages: Vec<Arc<Usage>>,
 }
 
-/// Attaches the caller, its budget, fresh loaders and an audit collector to a request.
+/// The caller, its budget, fresh loaders and an audit collector for a request.
 fn prepare(
     state: &AppState,
     principal: &Principal,
@@ -85,7 +87,7 @@ fn prepare(
     scheduler: &Arc<Scheduler>,
     ledger: &mut Ledger,
     request: Request,
-) -> Request {
+) -> (Request, RequestData) {
     let loaders = Loaders::new(
         state.db.clone(),
         state.reference.clone(),
@@ -100,14 +102,15 @@ fn prepare(
         let _ = usage.operation.set(name.clone());
     }
     ledger.usages.push(usage.clone());
-    request.data(RequestData {
+    let data = RequestData {
         principal: principal.clone(),
         loaders: Arc::new(loaders),
         audit,
         budget: budget.map(|b| b.clone() as Arc<dyn CostBudget>),
         usage,
         operation_name,
-    })
+    };
+    (request, data)
 }
 
 /// Who is calling and what they may spend: the principal and its rate limit budget.
@@ -168,25 +171,38 @@ async fn execute(
     let budget = budget.as_ref();
     let scheduler = Arc::new(Scheduler::default());
     let mut ledger = Ledger::default();
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(
+    let mut prepared: Vec<(Request, RequestData)> = Vec::new();
+    let (single, requests) = match batch {
+        BatchRequest::Single(r) => (true, vec![r]),
+        BatchRequest::Batch(rs) => (false, rs),
+    };
+    for r in requests {
+        prepared.push(prepare(
             state,
             principal,
             budget,
             &scheduler,
             &mut ledger,
             r,
-        )),
-        BatchRequest::Batch(rs) => BatchRequest::Batch(
-            rs.into_iter()
-                .map(|r| prepare(state, principal, budget, &scheduler, &mut ledger, r))
-                .collect(),
-        ),
-    };
+        ));
+    }
     let started = std::time::Instant::now();
     let in_flight = metrics::gauge!("knotenpunkt_graphql_requests_in_flight");
     in_flight.increment(1.0);
-    let response = Batched::new(state.schema.execute_batch(batch), scheduler).await;
+    // The operations of a batch run concurrently, answered in order.
+    let run = prepared
+        .into_iter()
+        .map(|(request, data)| state.graphql.execute(request, data))
+        .collect::<FuturesOrdered<_>>()
+        .collect::<Vec<_>>();
+    let mut responses = Batched::new(run, scheduler).await;
+    let response = match (single, responses.pop()) {
+        (true, Some(r)) => BatchResponse::Single(r),
+        (_, last) => {
+            responses.extend(last);
+            BatchResponse::Batch(responses)
+        }
+    };
     in_flight.decrement(1.0);
     record(&ledger, &response, started.elapsed());
     if let Err(err) = audit::flush_all(&ledger.audits, &state.db, principal).await {

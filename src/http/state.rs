@@ -6,7 +6,7 @@
 use crate::auth::Auth;
 use crate::config::Limits;
 use crate::error::AppResult;
-use crate::graphql::{self, AppSchema};
+use crate::graphql::{self, direct::Executor};
 use crate::http::rate_limit::Limiters;
 pub use crate::service::Reference;
 use crate::service::clients::SecretVerifier;
@@ -20,7 +20,8 @@ pub struct AppState {
     pub reference: Arc<Reference>,
     pub limits: Arc<Limits>,
     pub auth: Arc<Auth>,
-    pub schema: AppSchema,
+    /// Runs GraphQL requests.
+    pub graphql: Executor,
     /// Rate limit budgets (this replica's).
     pub limiters: Arc<Limiters>,
     /// Client secret verification at the token endpoint.
@@ -31,17 +32,14 @@ impl AppState {
     /// Builds the state for a migrated database: loads reference data and the schema.
     pub async fn new(db: DatabaseConnection, limits: Limits, auth: Auth) -> AppResult<AppState> {
         let reference = Arc::new(Reference::load(&db).await?);
-        let schema = graphql::schema_builder(&limits)
-            .data(db.clone())
-            .data(reference.clone())
-            .finish();
+        let graphql = graphql::executor(&limits, &db, &reference);
         Ok(AppState {
             db,
             reference,
             limiters: Arc::new(Limiters::new(&limits.rate)),
             limits: Arc::new(limits),
             auth: Arc::new(auth),
-            schema,
+            graphql,
             secrets: Arc::new(SecretVerifier::new().await?),
         })
     }

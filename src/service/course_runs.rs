@@ -193,7 +193,11 @@ pub async fn by_ids(
     ids: &[i64],
 ) -> AppResult<Vec<course_run::Model>> {
     Ok(visible_to(principal)
-        .filter(crate::service::one_of(db.get_database_backend(), Column::Id, ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            Column::Id,
+            ids,
+        ))
         .all(db)
         .await?)
 }

@@ -165,7 +165,11 @@ pub async fn by_ids(
     ids: &[i64],
 ) -> AppResult<Vec<course::Model>> {
     Ok(visible_to(principal)
-        .filter(crate::service::one_of(db.get_database_backend(), Column::Id, ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            Column::Id,
+            ids,
+        ))
         .all(db)
         .await?)
 }
@@ -186,13 +190,21 @@ pub async fn professions_of(
     course_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<String>>> {
     let rows = course_profession::Entity::find()
-        .filter(crate::service::one_of(db.get_database_backend(), course_profession::Column::CourseId, course_ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            course_profession::Column::CourseId,
+            course_ids,
+        ))
         .filter(
             course_profession::Column::CourseId.in_subquery(sea_orm::QueryTrait::into_query(
                 visible_to(principal)
                     .select_only()
                     .column(Column::Id)
-                    .filter(crate::service::one_of(db.get_database_backend(), Column::Id, course_ids)),
+                    .filter(crate::service::one_of(
+                        db.get_database_backend(),
+                        Column::Id,
+                        course_ids,
+                    )),
             )),
         )
         .order_by_asc(course_profession::Column::CourseId)

@@ -434,9 +434,7 @@ where
     if !parents.is_empty() {
         let backend: DbBackend = db.get_database_backend();
         let statement = match backend {
-            DbBackend::Postgres => {
-                lateral_pages(select, parent, parents, ordering, page, backend)?
-            }
+            DbBackend::Postgres => lateral_pages(select, parent, parents, ordering, page, backend)?,
             _ => windowed_pages(select, parent, parents, ordering, page, backend)?,
         };
         let rows = E::find().from_raw_sql(statement).all(db).await?;

@@ -31,7 +31,11 @@ pub async fn consents_of(
     ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<consent::Model>>> {
     let rows = consents_visible_to(principal)
-        .filter(crate::service::one_of(db.get_database_backend(), consent::Column::CandidateId, ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            consent::Column::CandidateId,
+            ids,
+        ))
         .order_by_asc(consent::Column::Id)
         .all(db)
         .await?;
@@ -47,7 +51,11 @@ pub async fn consents_by_ids(
     ids: &[i64],
 ) -> AppResult<Vec<consent::Model>> {
     Ok(consents_visible_to(principal)
-        .filter(crate::service::one_of(db.get_database_backend(), consent::Column::Id, ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            consent::Column::Id,
+            ids,
+        ))
         .all(db)
         .await?)
 }

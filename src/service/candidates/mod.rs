@@ -129,7 +129,11 @@ pub async fn by_ids(
     ids: &[i64],
 ) -> AppResult<Vec<candidate::Model>> {
     Ok(visible_to(principal)
-        .filter(crate::service::one_of(db.get_database_backend(), candidate::Column::Id, ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            candidate::Column::Id,
+            ids,
+        ))
         .all(db)
         .await?)
 }
@@ -141,7 +145,11 @@ pub async fn personal_of(
     ids: &[i64],
 ) -> AppResult<HashMap<i64, candidate_personal::Model>> {
     let rows = candidate_personal::Entity::find()
-        .filter(crate::service::one_of(db.get_database_backend(), candidate_personal::Column::CandidateId, ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            candidate_personal::Column::CandidateId,
+            ids,
+        ))
         .filter(personal_visible_to(principal))
         .all(db)
         .await?;

@@ -10,9 +10,7 @@ use entity::case_event::CaseEventKind;
 use entity::decision::{self, CompensatoryMeasure, DecisionOutcome};
 use entity::recognition_case::{self, CaseOrigin, CaseStatus};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveEnum, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 /// The decision on case `case_id`. Errors name the fields as partners know them
@@ -48,7 +46,11 @@ pub async fn decisions_of(
     case_ids: &[i64],
 ) -> AppResult<HashMap<i64, decision::Model>> {
     let rows = decision::Entity::find()
-        .filter(crate::service::one_of(db.get_database_backend(), decision::Column::CaseId, case_ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            decision::Column::CaseId,
+            case_ids,
+        ))
         .filter(of_visible_cases(principal, decision::Column::CaseId))
         .all(db)
         .await?;

@@ -141,7 +141,11 @@ pub async fn by_ids(
     ids: &[i64],
 ) -> AppResult<Vec<recognition_case::Model>> {
     Ok(visible_to(principal)
-        .filter(crate::service::one_of(db.get_database_backend(), Column::Id, ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            Column::Id,
+            ids,
+        ))
         .all(db)
         .await?)
 }
@@ -153,7 +157,11 @@ pub async fn of_candidates(
     candidate_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<recognition_case::Model>>> {
     let rows = visible_to(principal)
-        .filter(crate::service::one_of(db.get_database_backend(), Column::CandidateId, candidate_ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            Column::CandidateId,
+            candidate_ids,
+        ))
         .order_by_asc(Column::Id)
         .all(db)
         .await?;
@@ -179,7 +187,11 @@ pub async fn events_of(
     case_ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<case_event::Model>>> {
     let rows = case_event::Entity::find()
-        .filter(crate::service::one_of(db.get_database_backend(), case_event::Column::CaseId, case_ids))
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            case_event::Column::CaseId,
+            case_ids,
+        ))
         .filter(of_visible_cases(principal, case_event::Column::CaseId))
         .order_by_asc(case_event::Column::Id)
         .all(db)

@@ -21,7 +21,11 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
     ResolveInfo,
 };
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
+use async_graphql::indexmap::IndexMap;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition,
+};
+use async_graphql::registry::MetaInputValue;
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{Name, PathSegment, Pos, Response, ServerResult, Value, Variables};
 use std::collections::HashMap;
@@ -103,6 +107,37 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// Checks every argument of `field` (declared as `args`), with `variables` put in;
+    /// returns the position of the first argument with a problem.
+    fn arguments(
+        &mut self,
+        field: &Field,
+        args: Option<&IndexMap<String, MetaInputValue>>,
+        variables: &Variables,
+    ) -> Option<Pos> {
+        let mut first = None;
+        for (name, value) in &field.arguments {
+            let ty = args
+                .and_then(|a| a.get(name.node.as_str()))
+                .map(|a| a.ty.as_str());
+            let value_const = value
+                .node
+                .clone()
+                .into_const_with(|var| {
+                    Ok::<_, std::convert::Infallible>(
+                        variables.get(&var).cloned().unwrap_or(Value::Null),
+                    )
+                })
+                .unwrap_or(Value::Null);
+            let before = self.found;
+            self.value(&value_const, ty, name.node.as_str());
+            if self.found > before {
+                first.get_or_insert(value.pos);
+            }
+        }
+        first
+    }
+
     fn note(&mut self, path: &str, message: String) {
         self.problems.check(false, path, message);
         self.found += 1;
@@ -184,26 +219,7 @@ impl InputGuardExtension {
             problems: Problems::default(),
             found: 0,
         };
-        let mut first: Option<Pos> = None;
-        for (name, value) in &info.field.arguments {
-            let ty = args
-                .and_then(|a| a.get(name.node.as_str()))
-                .map(|a| a.ty.as_str());
-            let value_const = value
-                .node
-                .clone()
-                .into_const_with(|var| {
-                    Ok::<_, std::convert::Infallible>(
-                        variables.get(&var).cloned().unwrap_or(Value::Null),
-                    )
-                })
-                .unwrap_or(Value::Null);
-            let before = walk.found;
-            walk.value(&value_const, ty, name.node.as_str());
-            if walk.found > before {
-                first.get_or_insert(value.pos);
-            }
-        }
+        let first = walk.arguments(info.field, args, variables);
         walk.problems.finish().map_err(|app: AppError| {
             let pos = first.unwrap_or_default();
             let mut err = async_graphql::Error::new_with_source(app).into_server_error(pos);
@@ -296,21 +312,7 @@ fn visit<'d>(
             .and_then(|t| t.field_by_name(collected.name))
             .map(|f| &f.args);
         for field in &collected.fields {
-            for (name, value) in &field.node.arguments {
-                let ty = args
-                    .and_then(|a| a.get(name.node.as_str()))
-                    .map(|a| a.ty.as_str());
-                let value = value
-                    .node
-                    .clone()
-                    .into_const_with(|var| {
-                        Ok::<_, std::convert::Infallible>(
-                            variables.get(&var).cloned().unwrap_or(Value::Null),
-                        )
-                    })
-                    .unwrap_or(Value::Null);
-                walk.value(&value, ty, name.node.as_str());
-            }
+            walk.arguments(&field.node, args, variables);
         }
         let Some(ty) = field_plan.field_type(object, collected.name) else {
             continue;

@@ -317,6 +317,9 @@ pub struct Limits {
     /// Time after which a request is aborted, in seconds.
     #[arg(long, env = "KNOTENPUNKT_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,
+    /// On PostgreSQL, answer reads of the public catalogue with one statement that builds the response in the database (README, "How reads run"); `false` resolves every field.
+    #[arg(long, env = "KNOTENPUNKT_COMPILED_READS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub compiled_reads: bool,
     #[command(flatten)]
     pub rate: RateLimits,
 }

@@ -17,12 +17,18 @@
 //! document the checks refuse, one that needs rewriting, an operation over
 //! `Shape::direct_cost_limit`, an argument the guard refuses, an unknown operation)
 //! runs with the guards, which report it as they always did.
+//!
+//! On PostgreSQL, a direct operation that only reads the public catalogue is not even
+//! resolved: `compiled` turns it into one statement that builds its `data` in the
+//! database (`service::json_select`). Whatever the compiler does not take, and a
+//! statement that fails, runs on the schema as above.
 
 use super::extensions::{self, Shape};
-use super::{AppSchema, RequestData, completion, input_guard, plan};
-use crate::service::Reference;
+use super::{AppSchema, RequestData, compiled, completion, input_guard, plan};
+use crate::service::{Reference, json_select};
 use async_graphql::parser::types::DocumentOperations;
 use async_graphql::{Request, Response, ServerError, Value};
+use serde_json::value::RawValue;
 use std::sync::Arc;
 
 /// The two ways to run an operation, and what decides between them.
@@ -34,6 +40,8 @@ pub struct Executor {
     direct: AppSchema,
     shape: Arc<Shape>,
     reference: Arc<Reference>,
+    /// Where compiled reads run; `None`: every operation is resolved.
+    compiled_reads: Option<sea_orm::DatabaseConnection>,
 }
 
 impl Executor {
@@ -42,21 +50,23 @@ impl Executor {
         direct: AppSchema,
         shape: Arc<Shape>,
         reference: Arc<Reference>,
+        compiled_reads: Option<sea_orm::DatabaseConnection>,
     ) -> Executor {
         Executor {
             guarded,
             direct,
             shape,
             reference,
+            compiled_reads,
         }
     }
 
     /// Runs one request for the caller and loaders in `data`.
-    pub async fn execute(&self, mut request: Request, data: RequestData) -> Response {
+    pub async fn execute(&self, mut request: Request, data: RequestData) -> Answer {
         match self.prepare(&mut request) {
             Ok(Some(prepared)) => self.run_direct(request, data, prepared).await,
-            Ok(None) => self.guarded.execute(request.data(data)).await,
-            Err(errors) => Response::from_errors(errors),
+            Ok(None) => self.guarded.execute(request.data(data)).await.into(),
+            Err(errors) => Response::from_errors(errors).into(),
         }
     }
 
@@ -99,25 +109,49 @@ impl Executor {
         {
             return Ok(None);
         }
+        let compiled = self
+            .compiled_reads
+            .as_ref()
+            .and_then(|_| compiled::compile(&doc, op));
         let direct = Direct {
             doc: doc.clone(),
             name,
             cost,
             variables: request.variables.clone(),
+            compiled,
         };
         request.set_parsed_query(doc);
         Ok(Some(direct))
     }
 
-    async fn run_direct(&self, request: Request, req: RequestData, prepared: Direct) -> Response {
+    async fn run_direct(&self, request: Request, req: RequestData, prepared: Direct) -> Answer {
         // As the guarded schema does on parsing and before executing.
         if let Some(name) = prepared.name.as_deref() {
             req.audit.set_operation(Some(name));
             let _ = req.usage.operation.set(name.to_owned());
         }
         if let Err(err) = extensions::charge(&req, prepared.cost) {
-            return Response::from_errors(vec![err]);
+            return Response::from_errors(vec![err]).into();
         }
+        if let (Some(db), Some(root)) = (&self.compiled_reads, &prepared.compiled) {
+            match self.read_compiled(db, &req, root).await {
+                Ok(data) if data.get().len() as u64 > self.shape.max_bytes() => {
+                    return self.over_bytes().into();
+                }
+                Ok(data) => {
+                    return Answer {
+                        response: Response::default(),
+                        data: Some(data),
+                    };
+                }
+                // Resolved instead: the resolvers report what went wrong as they do.
+                Err(err) => tracing::warn!(error = %err, "a compiled read failed; resolving it"),
+            }
+        }
+        self.resolve(request, req, prepared).await.into()
+    }
+
+    async fn resolve(&self, request: Request, req: RequestData, prepared: Direct) -> Response {
         let mut response = self.direct.execute(request.data(req)).await;
         if response.data == Value::Null
             && !response.errors.is_empty()
@@ -134,11 +168,7 @@ impl Executor {
             return response;
         }
         if response_bytes(&response.data) > self.shape.max_bytes() {
-            crate::metrics::refused("result_bytes");
-            return Response::from_errors(vec![extensions::over_budget(
-                "bytes",
-                self.shape.max_bytes(),
-            )]);
+            return self.over_bytes();
         }
         if let Some(env) = self.shape.env() {
             completion::complete(
@@ -155,6 +185,85 @@ impl Executor {
     }
 }
 
+impl Executor {
+    /// The `data` of a compiled read as the database built it, without the blanks
+    /// PostgreSQL writes between keys and values.
+    async fn read_compiled(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        req: &RequestData,
+        root: &json_select::Fields,
+    ) -> Result<Box<RawValue>, String> {
+        let text = json_select::read(db, &req.principal, &self.reference, root)
+            .await
+            .map_err(|e| e.to_string())?;
+        RawValue::from_string(compact(&text)).map_err(|e| e.to_string())
+    }
+
+    /// The refusal of a result over the byte budget.
+    fn over_bytes(&self) -> Response {
+        crate::metrics::refused("result_bytes");
+        Response::from_errors(vec![extensions::over_budget(
+            "bytes",
+            self.shape.max_bytes(),
+        )])
+    }
+}
+
+/// What an operation answers: its response, or for a compiled read the `data` as the
+/// JSON text the database built (the response then holds nothing), written out as it
+/// is instead of being parsed into values and serialised again.
+pub struct Answer {
+    pub response: Response,
+    pub data: Option<Box<RawValue>>,
+}
+
+impl From<Response> for Answer {
+    fn from(response: Response) -> Answer {
+        Answer {
+            response,
+            data: None,
+        }
+    }
+}
+
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match &self.data {
+            Some(data) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("data", data)?;
+                map.end()
+            }
+            None => self.response.serialize(serializer),
+        }
+    }
+}
+
+/// JSON text without the blanks outside strings: what `serde_json` writes for the same
+/// value (PostgreSQL escapes strings as it does).
+fn compact(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
+            out.push(c);
+            in_string = c == '"';
+        }
+    }
+    out
+}
+
 /// What `prepare` learnt about a request that runs directly.
 struct Direct {
     doc: async_graphql::parser::types::ExecutableDocument,
@@ -162,6 +271,8 @@ struct Direct {
     name: Option<String>,
     cost: u64,
     variables: async_graphql::Variables,
+    /// The operation as one JSON read, when it is one.
+    compiled: Option<json_select::Fields>,
 }
 
 /// Approximate bytes of a response's `data` in JSON, counted as the execution budget
@@ -176,5 +287,18 @@ fn response_bytes(value: &Value) -> u64 {
         }
         Value::List(items) => 2 + items.iter().map(|v| response_bytes(v) + 1).sum::<u64>(),
         other => extensions::value_bytes(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    #[test]
+    fn compacting_keeps_strings_as_they_are() {
+        assert_eq!(
+            compact(r#"{"a b" : [1, 2], "c" : "x \" y\\", "d" : {"e" : null}}"#),
+            r#"{"a b":[1,2],"c":"x \" y\\","d":{"e":null}}"#
+        );
     }
 }

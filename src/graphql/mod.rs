@@ -3,6 +3,7 @@
 //! `schema_builder` attaches no data, so `knotenpunkt schema` can print the contract
 //! without a database; `AppState::new` adds the pool and reference data.
 
+pub mod compiled;
 pub mod completion;
 pub mod cost;
 pub mod direct;
@@ -98,7 +99,17 @@ pub fn executor(
         .data(reference.clone())
         .finish();
     let unguarded = types().data(db.clone()).data(reference.clone()).finish();
-    direct::Executor::new(guarded, unguarded, shared, reference.clone())
+    // Compiled reads build JSON with PostgreSQL's functions; SQLite resolves every field.
+    let compiled_reads = (limits.compiled_reads
+        && db.get_database_backend() == sea_orm::DbBackend::Postgres)
+        .then(|| db.clone());
+    direct::Executor::new(
+        guarded,
+        unguarded,
+        shared,
+        reference.clone(),
+        compiled_reads,
+    )
 }
 
 /// The published SDL: fields, arguments and enum values sorted, so diffs are stable.

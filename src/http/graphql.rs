@@ -6,6 +6,7 @@
 //! response is 200. Errors always carry `extensions.code`.
 
 use crate::auth::Principal;
+use crate::graphql::direct::Answer;
 use crate::graphql::extensions::{MAX_COST_EXCEEDED, PARSE_FAILED, VALIDATION_FAILED};
 use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{Batched, Scheduler};
@@ -16,7 +17,7 @@ use crate::http::refusal;
 use crate::http::state::AppState;
 use crate::service::audit::{self, AuditCollector};
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, Request};
+use async_graphql::{BatchRequest, Request};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -197,10 +198,10 @@ async fn execute(
         .collect::<Vec<_>>();
     let mut responses = Batched::new(run, scheduler).await;
     let response = match (single, responses.pop()) {
-        (true, Some(r)) => BatchResponse::Single(r),
+        (true, Some(r)) => Answers::Single(Box::new(r)),
         (_, last) => {
             responses.extend(last);
-            BatchResponse::Batch(responses)
+            Answers::Batch(responses)
         }
     };
     in_flight.decrement(1.0);
@@ -220,10 +221,10 @@ async fn execute(
 
 /// Counts each operation of a response by name, outcome and first error code, with its
 /// latency and cost.
-fn record(ledger: &Ledger, response: &BatchResponse, took: std::time::Duration) {
+fn record(ledger: &Ledger, response: &Answers, took: std::time::Duration) {
     let responses: Vec<&async_graphql::Response> = match response {
-        BatchResponse::Single(r) => vec![r],
-        BatchResponse::Batch(rs) => rs.iter().collect(),
+        Answers::Single(r) => vec![&r.response],
+        Answers::Batch(rs) => rs.iter().map(|r| &r.response).collect(),
     };
     for (usage, r) in ledger.usages.iter().zip(responses) {
         let operation = crate::metrics::operation_label(usage.operation.get().map(String::as_str));
@@ -257,6 +258,14 @@ fn record(ledger: &Ledger, response: &BatchResponse, took: std::time::Duration) 
     }
 }
 
+/// The answer to a single request or to a batch, serialised as one answer or an array.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Answers {
+    Single(Box<Answer>),
+    Batch(Vec<Answer>),
+}
+
 /// The body of a request that failed before execution.
 #[derive(serde::Serialize)]
 struct ErrorsOnly<'a> {
@@ -265,15 +274,15 @@ struct ErrorsOnly<'a> {
 
 /// Serialises the response with the status and media type the client negotiated;
 /// `rate_limited`: no operation ran because the caller's budget is spent (429).
-fn respond(headers: &HeaderMap, response: BatchResponse, rate_limited: bool) -> Response {
+fn respond(headers: &HeaderMap, response: Answers, rate_limited: bool) -> Response {
     let modern = wants_graphql_response(headers);
     let request_failed = rate_limited
         || match &response {
-            BatchResponse::Single(r) => r.errors.iter().any(|e| {
+            Answers::Single(r) => r.response.errors.iter().any(|e| {
                 let code = e.extensions.as_ref().and_then(|x| x.get("code"));
                 matches!(code, Some(async_graphql::Value::String(c)) if [PARSE_FAILED, VALIDATION_FAILED, MAX_COST_EXCEEDED].contains(&c.as_str()))
             }),
-            BatchResponse::Batch(_) => false,
+            Answers::Batch(_) => false,
         };
     let status = if rate_limited {
         StatusCode::TOO_MANY_REQUESTS
@@ -288,12 +297,14 @@ fn respond(headers: &HeaderMap, response: BatchResponse, rate_limited: bool) -> 
     let body = match (&response, request_failed) {
         // A request that failed before execution has no `data` entry at all (GraphQL
         // spec, "Response Format").
-        (BatchResponse::Single(r), true) => {
-            serde_json::to_string(&ErrorsOnly { errors: &r.errors })
-        }
-        (BatchResponse::Batch(rs), true) => serde_json::to_string(
+        (Answers::Single(r), true) => serde_json::to_string(&ErrorsOnly {
+            errors: &r.response.errors,
+        }),
+        (Answers::Batch(rs), true) => serde_json::to_string(
             &rs.iter()
-                .map(|r| ErrorsOnly { errors: &r.errors })
+                .map(|r| ErrorsOnly {
+                    errors: &r.response.errors,
+                })
                 .collect::<Vec<_>>(),
         ),
         _ => serde_json::to_string(&response),

@@ -23,6 +23,7 @@ pub mod clients;
 pub mod countries;
 pub mod course_runs;
 pub mod courses;
+pub mod json_select;
 pub mod organisations;
 pub mod pagination;
 pub mod professions;

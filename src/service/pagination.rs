@@ -79,6 +79,13 @@ impl Cursor {
     }
 }
 
+impl PageRequest {
+    /// Rows read for the page: one more than it holds.
+    pub fn rows(&self) -> u64 {
+        self.limit + 1
+    }
+}
+
 impl PageArgs {
     /// Checks sizes and decodes cursors for a list sorted by `order`.
     pub fn resolve(&self, order: &str) -> AppResult<PageRequest> {
@@ -254,6 +261,31 @@ impl<T> Page<T> {
     }
 }
 
+/// `select` cut to the page that `page` asks for: the cursor bounds, the order in the
+/// reading direction, and one row more than the page. Even for an empty page (`first:
+/// 0`) that row is read: it tells whether any follow.
+pub fn page_select<E: EntityTrait>(
+    select: Select<E>,
+    ordering: &Ordering<E>,
+    page: &PageRequest,
+) -> AppResult<Select<E>> {
+    Ok(page_order(select, ordering, page)?.limit(page.rows()))
+}
+
+/// `page_select` without its `LIMIT`, for a statement that writes the limit itself.
+pub fn page_order<E: EntityTrait>(
+    select: Select<E>,
+    ordering: &Ordering<E>,
+    page: &PageRequest,
+) -> AppResult<Select<E>> {
+    let dir = Ordering::<E>::direction(page);
+    let mut select = ordering.bounded(select, page)?;
+    if let Some((col, _)) = ordering.sort {
+        select = select.order_by(col, dir.clone());
+    }
+    Ok(select.order_by(ordering.id, dir))
+}
+
 /// Reads one page of `select` (already filtered by visibility and the client's filter).
 pub async fn fetch_page<E, C>(
     db: &C,
@@ -266,17 +298,7 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    // Even for an empty page (`first: 0`) one row is read: it tells whether any follow.
-    let dir = Ordering::<E>::direction(page);
-    let mut select = ordering.bounded(select, page)?;
-    if let Some((col, _)) = ordering.sort {
-        select = select.order_by(col, dir.clone());
-    }
-    let rows = select
-        .order_by(ordering.id, dir)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
+    let rows = page_select(select, ordering, page)?.all(db).await?;
     Ok(Page::from_rows(rows, page, |r| {
         ordering.cursor_of(r).encode()
     }))
@@ -349,18 +371,12 @@ fn lateral_pages<E: EntityTrait>(
     page: &PageRequest,
     backend: DbBackend,
 ) -> AppResult<sea_orm::Statement> {
-    let dir = Ordering::<E>::direction(page);
-    let mut select = ordering.bounded(
+    let inner = page_select(
         select.filter(Expr::col((E::default(), parent)).equals(("parent", "id"))),
+        ordering,
         page,
-    )?;
-    if let Some((col, _)) = ordering.sort {
-        select = select.order_by(col, dir.clone());
-    }
-    let inner = select
-        .order_by(ordering.id, dir)
-        .limit(page.limit + 1)
-        .into_query();
+    )?
+    .into_query();
     let inner = backend.build(&inner);
     let mut values = inner.values.map(|v| v.0).unwrap_or_default();
     values.push(Value::from(parents.to_vec()));

@@ -5,8 +5,15 @@
 use crate::error::{AppError, AppResult};
 use entity::enums::RegionLevel;
 use entity::region;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Select};
 use std::collections::HashMap;
+
+/// Rows of `region` the caller may see: the region tree is public reference data. Only
+/// statements that build a response in the database read it there (`json_select`);
+/// everything else reads the `RegionTree`.
+pub fn visible_to(_principal: &crate::auth::Principal) -> Select<region::Entity> {
+    region::Entity::find()
+}
 
 /// The region hierarchy, loaded once at start-up.
 #[derive(Debug, Default)]

@@ -6,23 +6,9 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
 use common::{TestApp, on_postgres};
 use knotenpunkt::config::Limits;
 use serde_json::{Value, json};
-
-/// The status and the body's bytes, as the client receives them.
-async fn raw(app: &TestApp, query: &str, variables: &Value) -> (StatusCode, String) {
-    let request = Request::post("/graphql")
-        .header("content-type", "application/json")
-        .body(Body::from(
-            json!({ "query": query, "variables": variables }).to_string(),
-        ))
-        .expect("request");
-    let (status, _, body) = app.send(request).await;
-    (status, String::from_utf8(body).expect("UTF-8"))
-}
 
 /// Operations the compiler takes: every field it knows, every connection key,
 /// fragments on the same type, aliases, filters and every way of paging.
@@ -120,9 +106,9 @@ async fn compiled_reads_answer_exactly_as_the_resolvers_in_one_statement() {
     let (compiled, resolved) = pair().await;
     for query in COMPILED {
         compiled.reset_statements();
-        let (status, got) = raw(&compiled, query, &json!({})).await;
+        let (status, got) = compiled.graphql_text(query, &json!({})).await;
         let statements = compiled.statements();
-        let (_, want) = raw(&resolved, query, &json!({})).await;
+        let (_, want) = resolved.graphql_text(query, &json!({})).await;
         assert_eq!(status, 200, "{query}: {got}");
         assert!(!got.contains("\"errors\""), "{query}: {got}");
         assert!(got.len() > 40, "{query}: {got}");
@@ -182,8 +168,8 @@ async fn pages_follow_each_other_through_compiled_cursors() {
 async fn operations_the_compiler_leaves_alone_answer_as_before() {
     let (compiled, resolved) = pair().await;
     for (query, variables) in left_to_resolvers() {
-        let got = raw(&compiled, query, &variables).await;
-        let want = raw(&resolved, query, &variables).await;
+        let got = compiled.graphql_text(query, &variables).await;
+        let want = resolved.graphql_text(query, &variables).await;
         assert_eq!(got, want, "{query}");
     }
 }

@@ -165,28 +165,24 @@ impl<'d> Compiler<'d> {
     }
 
     fn query(&self, field: &'d Field) -> Option<Item> {
-        const LIST: [&str; 5] = ["filter", "first", "after", "last", "before"];
         match field.name.node.as_str() {
             "__typename" => leaf(field, Item::Text("Query".into())),
             "courseRuns" => {
-                let mut args = arguments(field, &LIST)?;
-                let page = page(&mut args, BY_START.name)?;
-                let filter: Option<CourseRunFilter> = parse(&mut args, "filter")?;
-                let list = List::CourseRuns(filter.unwrap_or_default().into());
+                let (list, page) =
+                    filtered_list::<CourseRunFilter, _>(field, BY_START.name, List::CourseRuns)?;
                 self.connection(field, "CourseRun", list, page, Self::course_run)
             }
             "courses" => {
-                let mut args = arguments(field, &LIST)?;
-                let page = page(&mut args, BY_TITLE.name)?;
-                let filter: Option<CourseFilter> = parse(&mut args, "filter")?;
-                let list = List::Courses(filter.unwrap_or_default().into());
+                let (list, page) =
+                    filtered_list::<CourseFilter, _>(field, BY_TITLE.name, List::Courses)?;
                 self.connection(field, "Course", list, page, Self::course)
             }
             "organisations" => {
-                let mut args = arguments(field, &LIST)?;
-                let page = page(&mut args, BY_NAME.name)?;
-                let filter: Option<OrganisationFilter> = parse(&mut args, "filter")?;
-                let list = List::Organisations(filter.unwrap_or_default().into());
+                let (list, page) = filtered_list::<OrganisationFilter, _>(
+                    field,
+                    BY_NAME.name,
+                    List::Organisations,
+                )?;
                 self.connection(field, "Organisation", list, page, Self::organisation)
             }
             _ => None,
@@ -249,10 +245,8 @@ impl<'d> Compiler<'d> {
             "azavValidUntil" => column("azav_valid_until"),
             "bildungsgutschein" => column("bildungsgutschein"),
             "runs" => {
-                let mut args = arguments(field, &["filter", "first", "after", "last", "before"])?;
-                let page = page(&mut args, BY_START.name)?;
-                let filter: Option<CourseRunFilter> = parse(&mut args, "filter")?;
-                let list = List::RunsOfCourse(filter.unwrap_or_default().into());
+                let (list, page) =
+                    filtered_list::<CourseRunFilter, _>(field, BY_START.name, List::RunsOfCourse)?;
                 self.connection(field, "CourseRun", list, page, Self::course_run)
             }
             "version" => column("version"),
@@ -415,6 +409,22 @@ fn arguments(field: &Field, allowed: &[&str]) -> Option<HashMap<String, Value>> 
 /// `None` when coercion fails (the resolvers then report it).
 fn parse<T: InputType>(args: &mut HashMap<String, Value>, name: &str) -> Option<T> {
     T::parse(args.remove(name)).ok()
+}
+
+/// A list field with a `filter` of input type `F` and the Relay arguments: the list
+/// `list` makes of the filter, and the page in `order`.
+fn filtered_list<F, S>(
+    field: &Field,
+    order: &str,
+    list: fn(S) -> List,
+) -> Option<(List, PageRequest)>
+where
+    F: InputType + Default + Into<S>,
+{
+    let mut args = arguments(field, &["filter", "first", "after", "last", "before"])?;
+    let page = page(&mut args, order)?;
+    let filter: Option<F> = parse(&mut args, "filter")?;
+    Some((list(filter.unwrap_or_default().into()), page))
 }
 
 /// The page the Relay arguments ask for in `order`, checked as the resolvers check it.

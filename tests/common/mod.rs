@@ -599,6 +599,16 @@ impl TestApp {
 
     /// POSTs a GraphQL request and returns the status and JSON body.
     pub async fn graphql(&self, query: &str, variables: Value) -> (StatusCode, Value) {
+        let (status, body) = self.graphql_text(query, &variables).await;
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or_else(|_| panic!("JSON body: {body}")),
+        )
+    }
+
+    /// POSTs a GraphQL request and returns the status and the body as the client
+    /// receives it, byte for byte.
+    pub async fn graphql_text(&self, query: &str, variables: &Value) -> (StatusCode, String) {
         let request = Request::post("/graphql")
             .header("content-type", "application/json")
             .body(Body::from(
@@ -606,11 +616,7 @@ impl TestApp {
             ))
             .expect("request");
         let (status, _, body) = self.send(request).await;
-        (
-            status,
-            serde_json::from_slice(&body)
-                .unwrap_or_else(|_| panic!("JSON body: {}", String::from_utf8_lossy(&body))),
-        )
+        (status, String::from_utf8(body).expect("a UTF-8 body"))
     }
 
     /// `data` of a query that must succeed.

@@ -244,24 +244,37 @@ impl serde::Serialize for Answer {
 /// JSON text without the blanks outside strings: what `serde_json` writes for the same
 /// value (PostgreSQL escapes strings as it does).
 fn compact(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
+    let bytes = json.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // A string is copied whole, up to its closing quote.
+                let start = i;
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => {
+                            i += 1;
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                i = i.min(bytes.len());
+                out.extend_from_slice(&bytes[start..i]);
             }
-        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
-            out.push(c);
-            in_string = c == '"';
+            b' ' | b'\n' | b'\r' | b'\t' => i += 1,
+            b => {
+                out.push(b);
+                i += 1;
+            }
         }
     }
-    out
+    // Only ASCII blanks between tokens were left out, so the text is still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// What `prepare` learnt about a request that runs directly.

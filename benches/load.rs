@@ -28,12 +28,15 @@
 //! The figures depend on the machine; compare them within one run or between runs on
 //! the same machine.
 
+mod support;
+
 use knotenpunkt::demo::demo_clients;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{free_port, rss_mib};
 
 /// A query the benchmark drives, and the SQL that builds the same `data` (the floor).
 struct Load {
@@ -156,20 +159,6 @@ fn cpu_of(pid: u32) -> Duration {
     Duration::from_micros(ticks * 1_000_000 / hz)
 }
 
-/// Resident memory of a process, in MiB.
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
 /// The hub under test, as a child process.
 struct Hub {
     child: Child,
@@ -181,13 +170,6 @@ impl Drop for Hub {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on loopback")
 }
 
 async fn start_hub(binary: &Path, database_url: &str, dir: &Path) -> Hub {
@@ -627,7 +609,7 @@ async fn main() {
     for round in 1..=rounds {
         for (i, load) in loads.iter().enumerate() {
             let run = bench.wrk(load, connections, seconds).await;
-            peak_rss = peak_rss.max(rss_mib(bench.hub.child.id()));
+            peak_rss = peak_rss.max(rss_mib(bench.hub.child.id()).unwrap_or(0.0));
             println!(
                 "round {round} {:<14} {:>8.0} rps  p50 {:>6.2} ms  p99 {:>7.2} ms{}",
                 load.name,

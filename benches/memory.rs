@@ -12,24 +12,17 @@
 //! Targets: idle after the demo load ≤ 60 MB, under load ≤ 100 MB, each bomb answered
 //! within 1 s with less than 64 MB growth.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Resident set size of `pid`, in MiB.
+/// Resident set size of `pid` in MiB; NaN once the process is gone.
 fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+    support::rss_mib(pid).unwrap_or(f64::NAN)
 }
 
 /// Samples the RSS of `pid` every 5 ms while `f` runs; returns `f`'s result and the peak.
@@ -59,10 +52,7 @@ struct Hub {
 
 impl Hub {
     fn start(dir: &std::path::Path, demo: bool) -> Hub {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
+        let port = support::free_port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_knotenpunkt"));
         cmd.arg("serve")
             .arg(format!("--listen=127.0.0.1:{port}"))

@@ -318,7 +318,9 @@ pub struct Limits {
     #[arg(long, env = "KNOTENPUNKT_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,
     /// On PostgreSQL, answer reads of the public catalogue with one statement that builds the response in the database (README, "How reads run"); `false` resolves every field.
-    #[arg(long, env = "KNOTENPUNKT_COMPILED_READS", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "KNOTENPUNKT_COMPILED_READS", value_name = "BOOL", action = ArgAction::Set,
+        num_args = 0..=1, require_equals = true, default_value = "true",
+        default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub compiled_reads: bool,
     #[command(flatten)]
     pub rate: RateLimits,
@@ -429,5 +431,33 @@ impl Default for AuthArgs {
 impl Default for DemoArgs {
     fn default() -> Self {
         defaults()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Only {
+        #[command(flatten)]
+        limits: Limits,
+    }
+
+    fn compiled_reads(args: &[&str]) -> Result<bool, clap::Error> {
+        let args = std::iter::once("knotenpunkt").chain(args.iter().copied());
+        Only::try_parse_from(args).map(|o| o.limits.compiled_reads)
+    }
+
+    #[test]
+    fn compiled_reads_is_a_switch_like_the_others() {
+        assert!(compiled_reads(&[]).unwrap());
+        assert!(compiled_reads(&["--compiled-reads"]).unwrap());
+        assert!(!compiled_reads(&["--compiled-reads=off"]).unwrap());
+        assert!(!compiled_reads(&["--compiled-reads=0"]).unwrap());
+        assert!(compiled_reads(&["--compiled-reads=YES"]).unwrap());
+        let err = compiled_reads(&["--compiled-reads=maybe"]).unwrap_err();
+        assert!(err.to_string().contains("--compiled-reads"), "{err}");
     }
 }

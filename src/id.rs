@@ -18,18 +18,22 @@ pub enum NodeType {
     Organisation,
     Course,
     CourseRun,
+    ExamSession,
+    Enrolment,
     Candidate,
     RecognitionCase,
     Consent,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 8] = [
+    const ALL: [NodeType; 10] = [
         NodeType::Region,
         NodeType::Profession,
         NodeType::Organisation,
         NodeType::Course,
         NodeType::CourseRun,
+        NodeType::ExamSession,
+        NodeType::Enrolment,
         NodeType::Candidate,
         NodeType::RecognitionCase,
         NodeType::Consent,
@@ -43,6 +47,8 @@ impl NodeType {
             NodeType::Organisation => "Organisation",
             NodeType::Course => "Course",
             NodeType::CourseRun => "CourseRun",
+            NodeType::ExamSession => "ExamSession",
+            NodeType::Enrolment => "Enrolment",
             NodeType::Candidate => "Candidate",
             NodeType::RecognitionCase => "RecognitionCase",
             NodeType::Consent => "Consent",

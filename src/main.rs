@@ -152,6 +152,8 @@ fn report_demo(outcome: &DemoOutcome, asked: &DemoArgs) {
             course_runs = summary.course_runs,
             candidates = summary.candidates,
             cases = summary.cases,
+            exam_sessions = summary.exam_sessions,
+            enrolments = summary.enrolments,
             "demo network loaded"
         ),
         DemoOutcome::AlreadyPresent(network) => {

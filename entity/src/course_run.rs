@@ -131,7 +131,11 @@ pub struct Model {
     pub schedule: Schedule,
     pub seats_min: i32,
     pub seats_max: i32,
+    /// Seats held: by confirmed enrolments (and candidates with a result) and by
+    /// participants the provider registered itself.
     pub seats_taken: i32,
+    /// Enrolments waiting for a seat.
+    pub waitlist_length: i32,
     pub region_code: String,
     pub city: String,
     /// Cost in minor units of `currency` (cents, öre).

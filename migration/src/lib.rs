@@ -12,6 +12,7 @@ mod m20261122_000003_create_partner_directory;
 mod m20261122_000004_create_hub_meta;
 mod m20261122_000005_create_partner_client;
 mod m20261122_000006_create_case_file;
+mod m20261126_000007_create_seats;
 pub mod reference_data;
 
 pub struct Migrator;
@@ -34,7 +35,7 @@ pub enum Removal {
 /// What rolling back the migration named `name` removes (nothing for an unknown name).
 /// Each migration declares it next to its `down`.
 pub fn removed_by(name: &str) -> &'static [Removal] {
-    let declared: [(&dyn MigrationName, &'static [Removal]); 6] = [
+    let declared: [(&dyn MigrationName, &'static [Removal]); 7] = [
         (
             &m20261122_000001_create_reference_tables::Migration,
             m20261122_000001_create_reference_tables::REMOVES,
@@ -59,6 +60,10 @@ pub fn removed_by(name: &str) -> &'static [Removal] {
             &m20261122_000006_create_case_file::Migration,
             m20261122_000006_create_case_file::REMOVES,
         ),
+        (
+            &m20261126_000007_create_seats::Migration,
+            m20261126_000007_create_seats::REMOVES,
+        ),
     ];
     declared
         .iter()
@@ -77,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_hub_meta::Migration),
             Box::new(m20261122_000005_create_partner_client::Migration),
             Box::new(m20261122_000006_create_case_file::Migration),
+            Box::new(m20261126_000007_create_seats::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub enum Scope {
     CasesRead,
     CasesWrite,
     EnrolmentsWrite,
+    ExamsWrite,
     PlacementsWrite,
     FundingApply,
     FundingDecide,
@@ -25,7 +26,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in documentation order.
-    pub const ALL: [Scope; 14] = [
+    pub const ALL: [Scope; 15] = [
         Scope::CoursesWrite,
         Scope::CandidatesRead,
         Scope::CandidatesWrite,
@@ -33,6 +34,7 @@ impl Scope {
         Scope::CasesRead,
         Scope::CasesWrite,
         Scope::EnrolmentsWrite,
+        Scope::ExamsWrite,
         Scope::PlacementsWrite,
         Scope::FundingApply,
         Scope::FundingDecide,
@@ -52,6 +54,7 @@ impl Scope {
             Scope::CasesRead => "cases:read",
             Scope::CasesWrite => "cases:write",
             Scope::EnrolmentsWrite => "enrolments:write",
+            Scope::ExamsWrite => "exams:write",
             Scope::PlacementsWrite => "placements:write",
             Scope::FundingApply => "funding:apply",
             Scope::FundingDecide => "funding:decide",

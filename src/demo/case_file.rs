@@ -24,7 +24,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
 use serde_json::json;
 
 /// The code prefix of demo candidates: how a loaded case file is recognised.
-const CODE_PREFIX: &str = "KP-DEMO";
+pub(super) const CODE_PREFIX: &str = "KP-DEMO";
 
 /// Whether the demo case file is present (any candidate with a demo code).
 pub(super) async fn present(db: &DatabaseConnection) -> AppResult<bool> {
@@ -229,7 +229,7 @@ const MISSING: &[&str] = &[
     "Führungszeugnis",
 ];
 
-fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
+pub(super) fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
     day.and_hms_opt(hour.min(23), 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or_default()

@@ -6,6 +6,7 @@
 
 mod case_file;
 mod names;
+mod seats;
 
 use crate::config::DemoArgs;
 use crate::error::{AppError, AppResult};
@@ -30,20 +31,29 @@ use std::collections::HashMap;
 /// Demo clients: one per kind of partner (acting for the first demo organisation of
 /// that kind) and one operator client, with the scopes such a partner would get.
 pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
-    (Some(OrganisationKind::School), "courses:write"),
-    (Some(OrganisationKind::Provider), "courses:write"),
+    (
+        Some(OrganisationKind::School),
+        "courses:write candidates:read candidates:pii",
+    ),
+    (
+        Some(OrganisationKind::Provider),
+        "courses:write candidates:read candidates:pii",
+    ),
     (
         Some(OrganisationKind::Authority),
-        "cases:read cases:write candidates:read candidates:pii",
+        "cases:read cases:write candidates:read candidates:pii exams:write",
     ),
-    (Some(OrganisationKind::Chamber), "cases:read events:write"),
+    (
+        Some(OrganisationKind::Chamber),
+        "cases:read events:write exams:write candidates:read candidates:pii",
+    ),
     (
         Some(OrganisationKind::ExamOffice),
-        "cases:read events:write",
+        "cases:read events:write exams:write candidates:read candidates:pii",
     ),
     (
         Some(OrganisationKind::Advisory),
-        "candidates:read candidates:write candidates:pii cases:read",
+        "candidates:read candidates:write candidates:pii cases:read enrolments:write",
     ),
     (
         Some(OrganisationKind::Employer),
@@ -163,6 +173,8 @@ pub struct DemoSummary {
     pub course_runs: usize,
     pub candidates: usize,
     pub cases: usize,
+    pub exam_sessions: usize,
+    pub enrolments: usize,
 }
 
 /// One generated organisation.
@@ -510,14 +522,15 @@ fn run_seed(
 /// Inserts the demo network, or the parts of it that are missing, in one transaction:
 /// a failure leaves no partial part behind.
 ///
-/// The network has three parts, each in the tables of one migration: the partner
+/// The network has four parts, each in the tables of one migration: the partner
 /// directory and catalogue (organisations, courses, runs), the demo clients
-/// (`partner_client`) and the case file (candidates, consents, cases). The `hub_meta`
-/// row [`META_KEY`] records the directory and the generator settings; it cannot outlive
-/// the directory, whose migration comes before its own. The clients and the case file
-/// are recognised by their own rows (the `demo-…` client ids, the `KP-DEMO…` candidate
-/// codes), so after their migrations are rolled back and applied again, `load` inserts
-/// them again, generated from the recorded settings to match the directory.
+/// (`partner_client`), the case file (candidates, consents, cases) and the seats (exam
+/// sessions, enrolments). The `hub_meta` row [`META_KEY`] records the directory and the
+/// generator settings; it cannot outlive the directory, whose migration comes before its
+/// own. The other parts are recognised by their own rows (the `demo-…` client ids, the
+/// `KP-DEMO…` candidate codes, any exam session), so after their migrations are rolled
+/// back and applied again, `load` inserts them again, generated from the recorded
+/// settings to match the directory.
 pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOutcome> {
     let recorded = recorded_network(db).await?;
     let network = match recorded {
@@ -541,7 +554,8 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
     let generated = generate(network.seed, network.scale, network.anchor);
     let clients = missing_clients(db, &generated, network.seed).await?;
     let case_file_present = case_file::present(db).await?;
-    if recorded.is_some() && clients.is_empty() && case_file_present {
+    let seats_present = seats::present(db).await?;
+    if recorded.is_some() && clients.is_empty() && case_file_present && seats_present {
         return Ok(DemoOutcome::AlreadyPresent(network));
     }
     let secrets: Vec<String> = clients.iter().map(|c| c.secret.clone()).collect();
@@ -612,6 +626,16 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
             .await?;
             summary.candidates = candidates;
             summary.cases = cases;
+        }
+        if !seats_present {
+            let inserted = seats::insert(
+                txn,
+                &mut ChaCha8Rng::seed_from_u64(network.seed ^ 0x5ea7),
+                network.anchor,
+            )
+            .await?;
+            summary.exam_sessions = inserted.exam_sessions;
+            summary.enrolments = inserted.enrolments;
         }
         Ok(DemoOutcome::Loaded { network, summary })
     })

@@ -34,6 +34,9 @@ use std::rc::Rc;
 const GROWING_LISTS: &[(&str, &str, u64)] = &[
     ("Candidate", "cases", 10),
     ("Candidate", "consents", 20),
+    ("Candidate", "enrolments", 20),
+    ("Candidate", "timeline", 100),
+    ("Enrolment", "history", 20),
     ("RecognitionCase", "timeline", 50),
 ];
 
@@ -87,6 +90,7 @@ impl ListBounds {
         let professions = reference.professions.len() as u64;
         set("Query", "professions", professions, Some(professions));
         set("Course", "professions", professions, None);
+        set("ExamSession", "professions", professions, None);
         for (ty, field, size) in GROWING_LISTS {
             set(ty, field, *size, None);
         }

@@ -5,6 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::id::NodeType;
 use crate::service::access::WriteRule;
 use crate::service::courses::{self, stale};
+use crate::service::enrolments::{self, Target};
 use crate::service::pagination::{self, ChildList, Ordering, PageRequest, SortKind};
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
@@ -295,17 +296,19 @@ struct RunDraft {
     status: RunStatus,
 }
 
-fn money(input: &Money, p: &mut Problems) -> (i64, String) {
+/// An amount as stored: minor units and the currency code; problems are reported on
+/// `{field}.amount` and `{field}.currency`.
+pub(crate) fn money(input: &Money, field: &str, p: &mut Problems) -> (i64, String) {
     let minor = parse_amount(&input.amount);
     p.check(
         minor.is_some(),
-        "cost.amount",
+        &format!("{field}.amount"),
         "the amount is a decimal number such as `1250.00`, not negative",
     );
     let currency = input.currency.trim().to_ascii_uppercase();
     p.check(
         currency.len() == 3 && currency.chars().all(|c| c.is_ascii_alphabetic()),
-        "cost.currency",
+        &format!("{field}.currency"),
         "the currency is an ISO 4217 code such as `EUR` or `SEK`",
     );
     (minor.unwrap_or(0), currency)
@@ -370,7 +373,7 @@ pub async fn schedule(
 ) -> AppResult<course_run::Model> {
     let course_id = input.course_id;
     let mut p = Problems::default();
-    let (cost_minor, currency) = money(&input.cost, &mut p);
+    let (cost_minor, currency) = money(&input.cost, "cost", &mut p);
     let status = input.status.unwrap_or(RunStatus::Planned);
     p.check(
         matches!(status, RunStatus::Planned | RunStatus::Open),
@@ -468,15 +471,25 @@ async fn write(
         .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .filter(Column::Id.eq(id))
         .filter(Column::Version.eq(expected))
+        // Enrolments take seats without changing the version: the seats taken are
+        // checked again under the row's lock.
+        .filter(Column::SeatsTaken.lte(draft.seats_max))
         .exec(txn)
         .await?;
-    if updated.rows_affected != 1 {
-        return Err(stale("course run", expected + 1));
-    }
-    Entity::find_by_id(id)
+    let row = Entity::find_by_id(id)
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::Internal("updated course run vanished".into()))
+        .ok_or_else(|| AppError::Internal("updated course run vanished".into()))?;
+    if updated.rows_affected != 1 {
+        if row.version != expected {
+            return Err(stale("course run", row.version));
+        }
+        return Err(AppError::bad_input(
+            "seatsMax",
+            format!("{} seats are already taken", row.seats_taken),
+        ));
+    }
+    Ok(row)
 }
 
 fn draft_of(run: &course_run::Model) -> RunDraft {
@@ -526,7 +539,7 @@ pub async fn update(
         );
         let mut draft = draft_of(&current);
         if let Some(cost) = &input.cost {
-            (draft.cost_minor, draft.currency) = money(cost, &mut p);
+            (draft.cost_minor, draft.currency) = money(cost, "cost", &mut p);
         }
         draft.start = input.start_date.unwrap_or(draft.start);
         draft.end = input.end_date.unwrap_or(draft.end);
@@ -550,7 +563,8 @@ pub async fn update(
     .await
 }
 
-/// Cancels one of the caller's runs, recording why.
+/// Cancels one of the caller's runs, recording why; every live enrolment is withdrawn
+/// with that reason in the same transaction.
 pub async fn cancel(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -580,7 +594,12 @@ pub async fn cancel(
         p.finish()?;
         let mut draft = draft_of(&current);
         draft.status = RunStatus::Cancelled;
-        write(txn, id, input.expected_version, draft, Some(reason)).await
+        write(txn, id, input.expected_version, draft, Some(reason.clone())).await?;
+        enrolments::withdraw_all(txn, principal, Target::Run(id), &reason).await?;
+        Entity::find_by_id(id)
+            .one(txn)
+            .await?
+            .ok_or_else(|| AppError::Internal("cancelled course run vanished".into()))
     })
     .await
 }

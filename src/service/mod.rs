@@ -23,6 +23,8 @@ pub mod clients;
 pub mod countries;
 pub mod course_runs;
 pub mod courses;
+pub mod enrolments;
+pub mod exam_sessions;
 pub mod json_select;
 pub mod organisations;
 pub mod pagination;

@@ -9,6 +9,7 @@ pub mod candidates;
 pub mod courses;
 pub mod organisations;
 pub mod partners;
+pub mod seats;
 
 pub use candidates::{
     CandidateFilter, CandidateRefInput, CaseFilter, ChangeCaseStatusInput, OpenCaseInput,
@@ -20,6 +21,11 @@ pub use courses::{
     ScheduleCourseRunInput, UpdateCourseInput, UpdateCourseRunInput,
 };
 pub use organisations::OrganisationFilter;
+pub use seats::{
+    CancelExamSessionInput, ConfirmEnrolmentInput, DeclineEnrolmentInput, EnrolmentFilter,
+    ExamSessionFilter, PublishExamSessionInput, RecordEnrolmentResultInput, RequestEnrolmentInput,
+    UpdateExamSessionInput, WithdrawEnrolmentInput,
+};
 pub use partners::{
     RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
 };

@@ -7,6 +7,7 @@ pub mod case_file;
 pub mod catalogue;
 pub mod child_list;
 pub mod keyed;
+pub mod seats;
 
 use crate::auth::Principal;
 use crate::error::AppResult;
@@ -14,12 +15,14 @@ use crate::graphql::types::TotalCount;
 use crate::service::Reference;
 use crate::service::course_runs::{self, CourseRunFilter};
 use crate::service::courses;
+use crate::service::enrolments::{self, EnrolmentFilter};
+use crate::service::exam_sessions::{self, ExamSessionFilter};
 use crate::service::pagination::{Page, PageRequest};
 use batch::{BatchFn, BatchLoader, Scheduler};
 use child_list::{ChildCountKey, ChildCounts, ChildLoader, ChildPageKey, ChildPages};
 use entity::{
-    candidate, candidate_personal, case_event, consent, course, course_run, decision, organisation,
-    recognition_case,
+    candidate, candidate_personal, case_event, consent, course, course_run, decision, enrolment,
+    enrolment_event, exam_session, organisation, recognition_case,
 };
 use futures::FutureExt;
 use keyed::{Fetch, Keyed};
@@ -67,6 +70,24 @@ pub struct Loaders {
     pub events_by_case: BatchLoader<Keyed<Vec<case_event::Model>>>,
     /// [`case_file::decision_by_case`].
     pub decision_by_case: BatchLoader<Keyed<decision::Model>>,
+    /// [`seats::exam_sessions_by_id`].
+    pub exam_session: BatchLoader<Keyed<exam_session::Model>>,
+    /// [`seats::professions_by_session`].
+    pub professions_by_session: BatchLoader<Keyed<Vec<String>>>,
+    /// `Organisation.examSessions`: [`exam_sessions::OF_ORGANISATION`].
+    pub sessions_of_organisation: ChildLoader<exam_session::Entity, ExamSessionFilter>,
+    /// [`seats::enrolments_by_id`].
+    pub enrolment: BatchLoader<Keyed<enrolment::Model>>,
+    /// `CourseRun.enrolments`: [`enrolments::OF_RUN`].
+    pub enrolments_of_run: ChildLoader<enrolment::Entity, EnrolmentFilter>,
+    /// `ExamSession.enrolments`: [`enrolments::OF_SESSION`].
+    pub enrolments_of_session: ChildLoader<enrolment::Entity, EnrolmentFilter>,
+    /// [`seats::enrolments_by_candidate`].
+    pub enrolments_by_candidate: BatchLoader<Keyed<Vec<enrolment::Model>>>,
+    /// [`seats::history_by_enrolment`].
+    pub history_by_enrolment: BatchLoader<Keyed<Vec<enrolment_event::Model>>>,
+    /// [`seats::enrolment_events_by_candidate`].
+    pub enrolment_events_by_candidate: BatchLoader<Keyed<Vec<enrolment_event::Model>>>,
     env: Arc<LoaderEnv>,
     scheduler: Arc<Scheduler>,
 }
@@ -100,6 +121,23 @@ impl Loaders {
             case: keyed_loader(&env, scheduler, case_file::cases_by_id),
             events_by_case: keyed_loader(&env, scheduler, case_file::events_by_case),
             decision_by_case: keyed_loader(&env, scheduler, case_file::decision_by_case),
+            exam_session: keyed_loader(&env, scheduler, seats::exam_sessions_by_id),
+            professions_by_session: keyed_loader(&env, scheduler, seats::professions_by_session),
+            sessions_of_organisation: ChildLoader::new(
+                &env,
+                &exam_sessions::OF_ORGANISATION,
+                scheduler,
+            ),
+            enrolment: keyed_loader(&env, scheduler, seats::enrolments_by_id),
+            enrolments_of_run: ChildLoader::new(&env, &enrolments::OF_RUN, scheduler),
+            enrolments_of_session: ChildLoader::new(&env, &enrolments::OF_SESSION, scheduler),
+            enrolments_by_candidate: keyed_loader(&env, scheduler, seats::enrolments_by_candidate),
+            history_by_enrolment: keyed_loader(&env, scheduler, seats::history_by_enrolment),
+            enrolment_events_by_candidate: keyed_loader(
+                &env,
+                scheduler,
+                seats::enrolment_events_by_candidate,
+            ),
             env,
             scheduler: scheduler.clone(),
         }

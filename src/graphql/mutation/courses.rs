@@ -124,6 +124,8 @@ impl CourseMutation {
         let run = course_runs::cancel(db(ctx)?, &request(ctx)?.principal, cancellation)
             .await
             .map_err(under("input"))?;
+        // Its enrolments were withdrawn with it.
+        request(ctx)?.loaders.forget_all();
         Ok(CourseRunPayload {
             course_run: CourseRun(run),
         })

@@ -5,6 +5,7 @@ mod candidates;
 mod cases;
 mod courses;
 mod partners;
+mod seats;
 
 use async_graphql::MergedObject;
 
@@ -16,4 +17,5 @@ pub struct MutationRoot(
     partners::PartnerMutation,
     candidates::CandidateMutation,
     cases::CaseMutation,
+    seats::SeatsMutation,
 );

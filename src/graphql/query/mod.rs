@@ -7,6 +7,7 @@ mod node;
 mod organisations;
 mod professions;
 mod regions;
+mod seats;
 mod viewer;
 
 use async_graphql::MergedObject;
@@ -20,6 +21,7 @@ pub struct QueryRoot(
     professions::ProfessionQuery,
     organisations::OrganisationQuery,
     courses::CourseQuery,
+    seats::SeatsQuery,
     viewer::ViewerQuery,
     candidates::CandidateQuery,
     cases::CaseQuery,

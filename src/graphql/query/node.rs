@@ -3,7 +3,8 @@
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::types::{
-    Candidate, Consent, Course, CourseRun, Node, Organisation, Profession, RecognitionCase, Region,
+    Candidate, Consent, Course, CourseRun, Enrolment, ExamSession, Node, Organisation, Profession,
+    RecognitionCase, Region,
 };
 use crate::graphql::{reference, request};
 use crate::service::pagination::MAX_PAGE_SIZE;
@@ -49,6 +50,22 @@ async fn resolve(ctx: &Context<'_>, t: NodeType, key: &str) -> AppResult<Option<
                 .load_one(k)
                 .await?
                 .map(|m| Node::CourseRun(CourseRun(m))),
+            None => None,
+        },
+        NodeType::ExamSession => match numeric() {
+            Some(k) => loaders
+                .exam_session
+                .load_one(k)
+                .await?
+                .map(|m| Node::ExamSession(ExamSession(m))),
+            None => None,
+        },
+        NodeType::Enrolment => match numeric() {
+            Some(k) => loaders
+                .enrolment
+                .load_one(k)
+                .await?
+                .map(|m| Node::Enrolment(Enrolment(m))),
             None => None,
         },
         NodeType::Candidate => match numeric() {

@@ -1,7 +1,10 @@
 //! `Candidate`, `CandidatePersonal`, `Consent`.
 
 use super::connection::connection;
-use super::{Date, Organisation, Profession, RecognitionCase, Region};
+use super::{
+    CaseEvent, Date, Enrolment, EnrolmentEvent, Organisation, Profession, RecognitionCase, Region,
+    TimelineEntry,
+};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::{reference, request};
 use async_graphql::{Context, ID, Object, Result};
@@ -112,6 +115,47 @@ impl Candidate {
             .await?
             .unwrap_or_default();
         Ok(consents.into_iter().map(Consent).collect())
+    }
+
+    /// The person's enrolments into course runs and exam sessions the caller may see (all of them for the advisory centre; for a school or exam office those addressed to it), oldest first.
+    async fn enrolments(&self, ctx: &Context<'_>) -> Result<Vec<Enrolment>> {
+        let rows = request(ctx)?
+            .loaders
+            .enrolments_by_candidate
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Enrolment).collect())
+    }
+
+    /// Everything that happened in the person's cases and enrolments the caller may see, oldest first.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
+        let loaders = &request(ctx)?.loaders;
+        let (cases, enrolment_events) = futures::try_join!(
+            loaders.cases_by_candidate.load_one(self.0.id),
+            loaders.enrolment_events_by_candidate.load_one(self.0.id),
+        )?;
+        let case_events = futures::future::try_join_all(
+            cases
+                .unwrap_or_default()
+                .iter()
+                .map(|c| loaders.events_by_case.load_one(c.id)),
+        )
+        .await?;
+        let mut entries: Vec<TimelineEntry> = case_events
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| TimelineEntry::CaseEvent(CaseEvent(e)))
+            .chain(
+                enrolment_events
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| TimelineEntry::EnrolmentEvent(EnrolmentEvent(e))),
+            )
+            .collect();
+        entries.sort_by_key(TimelineEntry::at);
+        Ok(entries)
     }
 
     /// When the candidate was registered.

@@ -1,7 +1,9 @@
 //! `CourseRun`.
 
 use super::connection::connection;
+use super::enrolment::{EnrolmentConnection, enrolment_page};
 use super::{Course, Date, Region};
+use crate::graphql::input::EnrolmentFilter;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::{reference, request};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -86,6 +88,32 @@ impl CourseRun {
     /// Seats still free (never negative).
     async fn seats_available(&self) -> i32 {
         (self.0.seats_max - self.0.seats_taken).max(0)
+    }
+
+    /// Enrolments waiting for a seat (a count; who waits is visible only to the parties).
+    async fn waitlist_length(&self) -> i32 {
+        self.0.waitlist_length
+    }
+
+    /// The enrolments in this run the caller may see (its school or provider, and advisory centres for their own candidates), in the order they were requested.
+    async fn enrolments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the enrolments must meet.")] filter: Option<EnrolmentFilter>,
+        #[graphql(desc = "Number of enrolments from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of enrolments from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<EnrolmentConnection> {
+        enrolment_page(
+            ctx,
+            |l| &l.enrolments_of_run,
+            self.0.id,
+            filter,
+            (first, after, last, before),
+        )
+        .await
     }
 
     /// Region where the run takes place (for online runs: the provider's region).

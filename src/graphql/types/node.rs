@@ -1,7 +1,8 @@
 //! The `Node` interface (Relay object identification).
 
 use super::{
-    Candidate, Consent, Course, CourseRun, Organisation, Profession, RecognitionCase, Region,
+    Candidate, Consent, Course, CourseRun, Enrolment, ExamSession, Organisation, Profession,
+    RecognitionCase, Region,
 };
 use async_graphql::{ID, Interface};
 
@@ -14,6 +15,8 @@ pub enum Node {
     Organisation(Organisation),
     Course(Course),
     CourseRun(CourseRun),
+    ExamSession(ExamSession),
+    Enrolment(Enrolment),
     Candidate(Candidate),
     RecognitionCase(RecognitionCase),
     Consent(Consent),

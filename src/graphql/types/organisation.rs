@@ -1,7 +1,9 @@
 //! `Organisation`.
 
 use super::connection::connection;
-use super::{Course, CourseConnection, Date, Region};
+use super::{Course, CourseConnection, Date, ExamSession, ExamSessionConnection, Region};
+use crate::graphql::input::ExamSessionFilter;
+use crate::service::exam_sessions;
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::{reference, request};
 use crate::service::courses::BY_TITLE;
@@ -113,6 +115,38 @@ impl Organisation {
             .child_page(|l| &l.courses_of_provider, self.0.id, (), page)
             .await?;
         Ok(CourseConnection::new(rows, total, Course))
+    }
+
+    /// Exam sessions this organisation runs, by date.
+    async fn exam_sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the sessions must meet.")] filter: Option<
+            ExamSessionFilter,
+        >,
+        #[graphql(desc = "Number of sessions from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of sessions from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<ExamSessionConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(exam_sessions::BY_DATE.name)?;
+        let (rows, total) = request(ctx)?
+            .loaders
+            .child_page(
+                |l| &l.sessions_of_organisation,
+                self.0.id,
+                filter.unwrap_or_default().into(),
+                page,
+            )
+            .await?;
+        Ok(ExamSessionConnection::new(rows, total, ExamSession))
     }
 
     /// When this record was created.

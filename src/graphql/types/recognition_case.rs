@@ -180,6 +180,16 @@ impl CaseEvent {
         self.0.kind
     }
 
+    /// The case it happened to.
+    async fn case(&self, ctx: &Context<'_>) -> Result<Option<RecognitionCase>> {
+        Ok(request(ctx)?
+            .loaders
+            .case
+            .load_one(self.0.case_id)
+            .await?
+            .map(RecognitionCase))
+    }
+
     /// The organisation that made the change.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
         let Some(org) = self.0.organisation_id else {

@@ -376,7 +376,7 @@ impl TestApp {
             ..AuthArgs::default()
         };
         let database = TestDatabase::demo_in(dir).await;
-        Self::build_on(database, true, None, Limits::default(), auth_args).await
+        Self::build_on(database, true, None, Limits::default(), auth_args, 8).await
     }
 
     /// A migrated database with reference data and nothing else.
@@ -394,7 +394,18 @@ impl TestApp {
         Self::build(Some(DemoArgs::default()), limits).await
     }
 
+    /// The demo network served through a pool of `connections` database connections
+    /// (for tests of real parallelism).
+    #[allow(dead_code)]
+    pub async fn with_demo_pool(connections: u32) -> TestApp {
+        Self::build_pooled(Some(DemoArgs::default()), Limits::default(), connections).await
+    }
+
     async fn build(demo_args: Option<DemoArgs>, limits: Limits) -> TestApp {
+        Self::build_pooled(demo_args, limits, 8).await
+    }
+
+    async fn build_pooled(demo_args: Option<DemoArgs>, limits: Limits, pool: u32) -> TestApp {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let auth_args = AuthArgs {
             public_url: Some(PUBLIC_URL.into()),
@@ -405,7 +416,7 @@ impl TestApp {
             )),
             ..AuthArgs::default()
         };
-        Self::build_with(demo_args, limits, auth_args).await
+        Self::build_with_pool(demo_args, limits, auth_args, pool).await
     }
 
     /// Token settings that trust the external IdP `issuer` (tokens for `PUBLIC_URL`).
@@ -430,6 +441,15 @@ impl TestApp {
         limits: Limits,
         auth_args: AuthArgs,
     ) -> TestApp {
+        Self::build_with_pool(demo_args, limits, auth_args, 8).await
+    }
+
+    async fn build_with_pool(
+        demo_args: Option<DemoArgs>,
+        limits: Limits,
+        auth_args: AuthArgs,
+        pool: u32,
+    ) -> TestApp {
         // The demo network as every test knows it (seed 42, scale 1, today) and a bare
         // migrated database come from this process's templates; anything else is built.
         let template = match &demo_args {
@@ -443,7 +463,15 @@ impl TestApp {
             Some(t) => TestDatabase::copy_of(t).await,
             None => TestDatabase::new().await,
         };
-        Self::build_on(database, template.is_some(), demo_args, limits, auth_args).await
+        Self::build_on(
+            database,
+            template.is_some(),
+            demo_args,
+            limits,
+            auth_args,
+            pool,
+        )
+        .await
     }
 
     /// An app on `database`, which is migrated (and loaded) unless it is a template copy.
@@ -453,11 +481,12 @@ impl TestApp {
         demo_args: Option<DemoArgs>,
         limits: Limits,
         auth_args: AuthArgs,
+        pool: u32,
     ) -> TestApp {
         let database_url = database.url.clone();
         let args = DatabaseArgs {
             database_url: database_url.clone(),
-            database_max_connections: 8,
+            database_max_connections: pool,
         };
         let mut conn = db::connect(&args).await.expect("connect");
         let statements = Arc::new(AtomicUsize::new(0));

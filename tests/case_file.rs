@@ -90,7 +90,14 @@ async fn world() -> World {
     let app = TestApp::with_demo().await;
     let advisory = app.demo_token("advisory").await;
     let authority = app.demo_token("authority").await;
-    let school = app.demo_token("school").await;
+    // A school whose client reads no candidates (the demo school's does).
+    let (_, school) = partner(
+        &app,
+        "SCHOOL",
+        "Pflegeschule ohne Fallakte",
+        &["courses:write"],
+    )
+    .await;
     let authority_org = org_of(&app, &authority).await;
     let (_, other_advisory) = partner(
         &app,

@@ -19,7 +19,7 @@ const COMPILED: &[&str] = &[
     r#"{ __typename courseRuns(first: 7, filter: {format: PRESENCE}) { __typename totalCount
         pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
         edges { __typename cursor node { __typename id course { id title } startDate endDate hours
-          format schedule seatsMin seatsMax seatsAvailable
+          format schedule seatsMin seatsMax seatsAvailable waitlistLength
           region { __typename id code level label parent { code label(lang: DE) parent { label(lang: SV) } } }
           city cost { __typename amount currency } registrationDeadline rollingEntry status version } } } }"#,
     r#"{ courses(first: 9, filter: {type: ADAPTATION_COURSE}) { totalCount nodes { __typename id type title description

@@ -243,6 +243,16 @@ fn reach(type_name: &str) -> Option<(&'static str, &'static str, Vec<Value>)> {
             " } }",
             vec![json!("organisations"), json!("nodes"), json!(0)],
         )),
+        "CourseRun" => Some((
+            "courseRuns(first: 1) { nodes { ",
+            " } }",
+            vec![json!("courseRuns"), json!("nodes"), json!(0)],
+        )),
+        "ExamSession" => Some((
+            "examSessions(first: 1) { nodes { ",
+            " } }",
+            vec![json!("examSessions"), json!("nodes"), json!(0)],
+        )),
         _ => None,
     }
 }
@@ -722,7 +732,53 @@ async fn writes(app: &TestApp) -> Writes {
         )
         .await["viewer"]["organisation"]["id"]
         .clone();
+    // An exam session of the authority, and an enrolment of the candidate into the run.
+    let session_input = json!({"type": "KENNTNISPRUEFUNG", "professions": ["nurse"], "date": day(40), "format": "PRESENCE",
+        "region": "14612", "city": "Dresden", "seatsMax": 8, "fee": {"amount": "300.00", "currency": "EUR"}});
+    let session = app
+        .query_as(
+            &tokens["authority"],
+            "mutation($input: PublishExamSessionInput!) { publishExamSession(input: $input) { examSession { id } } }",
+            json!({"input": session_input}),
+        )
+        .await["publishExamSession"]["examSession"]["id"]
+        .clone();
+    app.query_as(
+        &tokens["advisory"],
+        "mutation($input: RecordConsentInput!) { recordConsent(input: $input) { consent { id } } }",
+        json!({"input": {"candidateId": candidate, "organisationId": school_org, "purpose": "REFERRAL"}}),
+    )
+    .await;
+    let enrolment = app
+        .query_as(
+            &tokens["advisory"],
+            "mutation($input: RequestEnrolmentInput!) { requestEnrolment(input: $input) { enrolment { id } } }",
+            json!({"input": {"candidateId": candidate, "courseRunId": run}}),
+        )
+        .await["requestEnrolment"]["enrolment"]["id"]
+        .clone();
     let inputs = vec![
+        ("publishExamSession", "authority", session_input),
+        (
+            "updateExamSession",
+            "authority",
+            json!({"id": session, "expectedVersion": 0}),
+        ),
+        (
+            "cancelExamSession",
+            "authority",
+            json!({"id": session, "expectedVersion": 0, "reason": "Prüfer erkrankt"}),
+        ),
+        (
+            "declineEnrolment",
+            "school",
+            json!({"id": enrolment, "reason": "Sprachnachweis fehlt"}),
+        ),
+        (
+            "withdrawEnrolment",
+            "advisory",
+            json!({"id": enrolment, "reason": "andere Stelle gefunden"}),
+        ),
         (
             "registerOrganisation",
             "admin",
@@ -789,7 +845,7 @@ async fn current_version(app: &TestApp, token: &str, input: &Value) -> Value {
     };
     app.query_as(
         token,
-        "query($id: ID!) { node(id: $id) { ... on Course { version } ... on CourseRun { version } ... on RecognitionCase { version } } }",
+        "query($id: ID!) { node(id: $id) { ... on Course { version } ... on CourseRun { version } ... on ExamSession { version } ... on RecognitionCase { version } } }",
         json!({"id": id}),
     )
     .await["node"]["version"]

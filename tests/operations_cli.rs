@@ -273,7 +273,7 @@ async fn shared_flags_stand_on_either_side_of_the_subcommand() {
     assert!(status.stdout.lines().all(|l| l.starts_with("Pending")));
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
     let status = run(&dir, &["migrate", "--database-url", url, "status"]).ok();
-    assert_eq!(status.stdout.lines().count(), 6, "{}", status.stdout);
+    assert_eq!(status.stdout.lines().count(), 7, "{}", status.stdout);
     assert!(
         status.stdout.lines().all(|l| l.starts_with("Applied")),
         "{}",
@@ -402,10 +402,11 @@ async fn migrate_down_lists_what_it_drops_and_the_demo_comes_back() {
     let organisations = scalar(url, &count("organisation")).await;
     let candidates = scalar(url, &count("candidate")).await;
     let consents = scalar(url, &count("consent")).await;
-    assert!(organisations > 0 && candidates > 0);
+    let enrolments = scalar(url, &count("enrolment")).await;
+    assert!(organisations > 0 && candidates > 0 && enrolments > 0);
 
     // Without --yes: the list, a non-zero exit, and nothing dropped.
-    let refused = run(&dir, &["migrate", "down", "--database-url", url]);
+    let refused = run(&dir, &["migrate", "down", "-n", "2", "--database-url", url]);
     assert_ne!(refused.code, 0);
     assert!(
         refused
@@ -418,25 +419,39 @@ async fn migrate_down_lists_what_it_drops_and_the_demo_comes_back() {
     );
     assert!(refused.stdout.contains("m20261122_000006_create_case_file"));
     assert!(
+        refused
+            .stdout
+            .lines()
+            .any(|l| l.contains("drops table enrolment ")
+                && l.trim_end().ends_with(&format!("{enrolments} rows"))),
+        "{}",
+        refused.stdout
+    );
+    assert!(
         refused.error_lines()[0].contains("--yes"),
         "{}",
         refused.stderr
     );
     assert_eq!(scalar(url, &count("candidate")).await, candidates);
 
-    // The case file goes, and the demo loads it again.
-    run(&dir, &["migrate", "down", "--yes", "--database-url", url]).ok();
+    // The case file and the seats go, and the demo loads them again.
+    run(
+        &dir,
+        &["migrate", "down", "-n", "2", "--yes", "--database-url", url],
+    )
+    .ok();
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
     run(&dir, &["demo-data", "--database-url", url]).ok();
     assert_eq!(scalar(url, &count("candidate")).await, candidates);
     assert_eq!(scalar(url, &count("consent")).await, consents);
+    assert_eq!(scalar(url, &count("enrolment")).await, enrolments);
     assert_eq!(scalar(url, &count("organisation")).await, organisations);
 
-    // The clients and the case file go; a hub with --demo brings both back, and the
-    // credentials it prints get tokens.
+    // The clients, the case file and the seats go; a hub with --demo brings them back,
+    // and the credentials it prints get tokens.
     run(
         &dir,
-        &["migrate", "down", "-n", "2", "--yes", "--database-url", url],
+        &["migrate", "down", "-n", "3", "--yes", "--database-url", url],
     )
     .ok();
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
@@ -471,7 +486,7 @@ async fn migrate_down_lists_what_it_drops_and_the_demo_comes_back() {
     // Without its record, the directory is not taken for empty: no second network.
     run(
         &dir,
-        &["migrate", "down", "-n", "3", "--yes", "--database-url", url],
+        &["migrate", "down", "-n", "4", "--yes", "--database-url", url],
     )
     .ok();
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
@@ -570,13 +585,14 @@ async fn no_migrate_refuses_to_start_on_a_schema_it_lacks() {
     );
 
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
-    run(&dir, &["migrate", "down", "-n", "2", "--database-url", url]).ok();
+    run(&dir, &["migrate", "down", "-n", "3", "--database-url", url]).ok();
     let behind = run(&dir, &serve);
     assert_ne!(behind.code, 0);
     let error = behind.error_lines().join("\n");
     assert!(
         error.contains("m20261122_000005_create_partner_client")
             && error.contains("m20261122_000006_create_case_file")
+            && error.contains("m20261126_000007_create_seats")
             && error.contains("migrate up"),
         "{}",
         behind.stderr

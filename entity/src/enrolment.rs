@@ -52,7 +52,8 @@ pub enum EnrolmentStatus {
 
 impl EnrolmentStatus {
     /// The statuses of an enrolment that is still going on.
-    pub const LIVE: [EnrolmentStatus; 2] = [EnrolmentStatus::Confirmed, EnrolmentStatus::Waitlisted];
+    pub const LIVE: [EnrolmentStatus; 2] =
+        [EnrolmentStatus::Confirmed, EnrolmentStatus::Waitlisted];
 
     /// The statuses that record a result.
     pub const RESULTS: [EnrolmentStatus; 4] = [

@@ -189,7 +189,10 @@ impl MigrationTrait for Migration {
                 "idx_exam_session_organisation_date",
                 &[S::OrganisationId, S::Date, S::Id][..],
             ),
-            ("idx_exam_session_type_date", &[S::ExamType, S::Date, S::Id][..]),
+            (
+                "idx_exam_session_type_date",
+                &[S::ExamType, S::Date, S::Id][..],
+            ),
             (
                 "idx_exam_session_region_date",
                 &[S::RegionCode, S::Date, S::Id][..],
@@ -326,8 +329,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, cols) in [
-            ("idx_enrolment_event_enrolment", &[V::EnrolmentId, V::Id][..]),
-            ("idx_enrolment_event_candidate", &[V::CandidateId, V::Id][..]),
+            (
+                "idx_enrolment_event_enrolment",
+                &[V::EnrolmentId, V::Id][..],
+            ),
+            (
+                "idx_enrolment_event_candidate",
+                &[V::CandidateId, V::Id][..],
+            ),
         ] {
             manager.create_index(index(name, V::Table, cols)).await?;
         }

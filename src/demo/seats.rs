@@ -44,8 +44,14 @@ fn area(code: &str) -> &'static str {
 fn exams(swedish: bool) -> &'static [(ExamType, &'static [&'static str])] {
     if swedish {
         &[
-            (ExamType::SeKunskapsprov, &["physician", "nurse", "dentist", "midwife"]),
-            (ExamType::SePraktisktProv, &["physician", "nurse", "dentist", "midwife"]),
+            (
+                ExamType::SeKunskapsprov,
+                &["physician", "nurse", "dentist", "midwife"],
+            ),
+            (
+                ExamType::SePraktisktProv,
+                &["physician", "nurse", "dentist", "midwife"],
+            ),
             (
                 ExamType::SeRegulationsTest,
                 &["physician", "nurse", "dentist", "pharmacist", "midwife"],
@@ -55,9 +61,18 @@ fn exams(swedish: bool) -> &'static [(ExamType, &'static [&'static str])] {
         &[
             (
                 ExamType::Kenntnispruefung,
-                &["physician", "dentist", "pharmacist", "nurse", "physiotherapist"],
+                &[
+                    "physician",
+                    "dentist",
+                    "pharmacist",
+                    "nurse",
+                    "physiotherapist",
+                ],
             ),
-            (ExamType::Fachsprachpruefung, &["physician", "dentist", "pharmacist"]),
+            (
+                ExamType::Fachsprachpruefung,
+                &["physician", "dentist", "pharmacist"],
+            ),
             (
                 ExamType::Eignungspruefung,
                 &["nurse", "physiotherapist", "midwife", "geriatric_nurse"],
@@ -216,7 +231,11 @@ pub(super) async fn insert(
         let wanted = rng.random_range(1..=3usize);
         let confirmed = wanted.min(seats_max as usize);
         let full = seats_taken >= seats_max;
-        let waiting = if full && !past { rng.random_range(1..=3usize) } else { 0 };
+        let waiting = if full && !past {
+            rng.random_range(1..=3usize)
+        } else {
+            0
+        };
         let taken = seats_taken.max(confirmed as i32);
         let created = super::case_file::at(starts - Duration::days(rng.random_range(30..90)), 10);
         for (i, cand) in pool.iter().take(confirmed + waiting).enumerate() {
@@ -252,7 +271,10 @@ pub(super) async fn insert(
                 created,
             });
         }
-        (taken, waiting.min(pool.len().saturating_sub(confirmed)) as i32)
+        (
+            taken,
+            waiting.min(pool.len().saturating_sub(confirmed)) as i32,
+        )
     };
 
     // Enrolments in about two thirds of the runs that are not cancelled.
@@ -315,7 +337,6 @@ pub(super) async fn insert(
         );
         session_counts.push((s.id, taken, waiting));
     }
-    drop(plan);
     if !new_consents.is_empty() {
         consent::Entity::insert_many(new_consents).exec(txn).await?;
     }

@@ -203,6 +203,7 @@ impl<'d> Compiler<'d> {
             "seatsMin" => column("seats_min"),
             "seatsMax" => column("seats_max"),
             "seatsAvailable" => leaf(field, Item::SeatsAvailable),
+            "waitlistLength" => column("waitlist_length"),
             "region" => self.one(field, Target::Region, "region_code", "Region", Self::region),
             "city" => column("city"),
             "cost" => {

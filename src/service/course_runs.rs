@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::id::NodeType;
 use crate::service::access::WriteRule;
 use crate::service::courses::{self, stale};
-use crate::service::enrolments::{self, Target};
+use crate::service::enrolments::{self, Target, seats};
 use crate::service::pagination::{self, ChildList, Ordering, PageRequest, SortKind};
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
@@ -93,12 +93,36 @@ pub struct CourseRunChanges {
     pub status: Option<RunStatus>,
 }
 
-/// Cancelling run `id`, based on `expected_version`, with the reason participants see.
+/// Cancelling run (or exam session) `id`, based on `expected_version`, with the reason
+/// participants see.
 #[derive(Debug, Clone)]
 pub struct Cancellation {
     pub id: i64,
     pub expected_version: i32,
     pub reason: String,
+}
+
+impl Cancellation {
+    /// The reason, trimmed, if it is one and a `what` in `status` can be cancelled.
+    pub(crate) fn cancellation_reason(&self, status: RunStatus, what: &str) -> AppResult<String> {
+        let reason = self.reason.trim().to_owned();
+        let mut p = Problems::default();
+        p.check(
+            (3..=1000).contains(&chars(&reason)),
+            "reason",
+            "give a reason of 3 to 1,000 characters",
+        );
+        p.check(
+            !matches!(status, RunStatus::Cancelled | RunStatus::Completed),
+            "id",
+            format!(
+                "a {what} that is {} cannot be cancelled",
+                sea_orm::ActiveEnum::to_value(&status)
+            ),
+        );
+        p.finish()?;
+        Ok(reason)
+    }
 }
 
 /// Runs are sorted by start date, then id.
@@ -124,9 +148,7 @@ pub fn visible_to(principal: &Principal) -> Select<Entity> {
 
 /// Runs with a free seat: planned or open, fewer seats taken than offered.
 pub fn with_free_seats() -> Condition {
-    Condition::all()
-        .add(Column::Status.is_in([RunStatus::Planned, RunStatus::Open]))
-        .add(Expr::col((Entity, Column::SeatsTaken)).lt(Expr::col((Entity, Column::SeatsMax))))
+    seats::free(Column::Status, Column::SeatsTaken, Column::SeatsMax)
 }
 
 /// Runs one can still register for on `today`: a free seat, not yet started, and the
@@ -481,12 +503,11 @@ async fn write(
         .await?
         .ok_or_else(|| AppError::Internal("updated course run vanished".into()))?;
     if updated.rows_affected != 1 {
-        if row.version != expected {
-            return Err(stale("course run", row.version));
-        }
-        return Err(AppError::bad_input(
-            "seatsMax",
-            format!("{} seats are already taken", row.seats_taken),
+        return Err(seats::refused_write(
+            "course run",
+            expected,
+            row.version,
+            row.seats_taken,
         ));
     }
     Ok(row)
@@ -576,22 +597,7 @@ pub async fn cancel(
         if current.version != input.expected_version {
             return Err(stale("course run", current.version));
         }
-        let reason = input.reason.trim().to_owned();
-        let mut p = Problems::default();
-        p.check(
-            (3..=1000).contains(&chars(&reason)),
-            "reason",
-            "give a reason of 3 to 1,000 characters",
-        );
-        p.check(
-            !matches!(current.status, RunStatus::Cancelled | RunStatus::Completed),
-            "id",
-            format!(
-                "a run that is {} cannot be cancelled",
-                sea_orm::ActiveEnum::to_value(&current.status)
-            ),
-        );
-        p.finish()?;
+        let reason = input.cancellation_reason(current.status, "run")?;
         let mut draft = draft_of(&current);
         draft.status = RunStatus::Cancelled;
         write(txn, id, input.expected_version, draft, Some(reason.clone())).await?;

@@ -8,7 +8,7 @@ use crate::id::NodeType;
 use crate::service::access::{WriteRule, nothing};
 use crate::service::course_runs::{Money, money};
 use crate::service::courses::stale;
-use crate::service::enrolments::{self, Target};
+use crate::service::enrolments::{self, Target, seats};
 use crate::service::pagination::{ChildList, Ordering, SortKind};
 use crate::service::professions::ProfessionCatalog;
 use crate::service::regions::RegionTree;
@@ -107,9 +107,7 @@ fn for_profession(key: &str) -> SelectStatement {
 
 /// Sessions with a free seat: planned or open, fewer seats taken than offered.
 pub fn with_free_seats() -> Condition {
-    Condition::all()
-        .add(Column::Status.is_in([RunStatus::Planned, RunStatus::Open]))
-        .add(Expr::col((Entity, Column::SeatsTaken)).lt(Expr::col((Entity, Column::SeatsMax))))
+    seats::free(Column::Status, Column::SeatsTaken, Column::SeatsMax)
 }
 
 /// The sessions matching `filter` that the caller may see.
@@ -260,7 +258,11 @@ impl SessionDraft {
         mut p: Problems,
     ) -> AppResult<()> {
         self.city = self.city.trim().to_owned();
-        self.professions = self.professions.iter().map(|k| k.trim().to_owned()).collect();
+        self.professions = self
+            .professions
+            .iter()
+            .map(|k| k.trim().to_owned())
+            .collect();
         self.professions.sort();
         self.professions.dedup();
         p.check(
@@ -280,7 +282,11 @@ impl SessionDraft {
             "format",
             "an exam session is PRESENCE or ONLINE",
         );
-        p.check((1..=1000).contains(&self.seats_max), "seatsMax", "1 to 1,000 seats");
+        p.check(
+            (1..=1000).contains(&self.seats_max),
+            "seatsMax",
+            "1 to 1,000 seats",
+        );
         p.check(
             self.seats_max >= self.seats_taken,
             "seatsMax",
@@ -416,12 +422,11 @@ async fn write(
         .await?
         .ok_or_else(|| AppError::Internal("updated exam session vanished".into()))?;
     if updated.rows_affected != 1 {
-        if row.version != expected {
-            return Err(stale("exam session", row.version));
-        }
-        return Err(AppError::bad_input(
-            "seatsMax",
-            format!("{} seats are already taken", row.seats_taken),
+        return Err(seats::refused_write(
+            "exam session",
+            expected,
+            row.version,
+            row.seats_taken,
         ));
     }
     Ok(row)
@@ -508,30 +513,22 @@ pub async fn cancel(
         if current.version != input.expected_version {
             return Err(stale("exam session", current.version));
         }
-        let reason = input.reason.trim().to_owned();
-        let mut p = Problems::default();
-        p.check(
-            (3..=1000).contains(&chars(&reason)),
-            "reason",
-            "give a reason of 3 to 1,000 characters",
-        );
-        p.check(
-            !matches!(current.status, RunStatus::Cancelled | RunStatus::Completed),
-            "id",
-            format!(
-                "a session that is {} cannot be cancelled",
-                sea_orm::ActiveEnum::to_value(&current.status)
-            ),
-        );
-        p.finish()?;
+        let reason = input.cancellation_reason(current.status, "session")?;
         let mut draft = draft_of(&current, Vec::new());
         draft.status = RunStatus::Cancelled;
-        write(txn, id, input.expected_version, &draft, Some(reason.clone())).await?;
+        write(
+            txn,
+            id,
+            input.expected_version,
+            &draft,
+            Some(reason.clone()),
+        )
+        .await?;
         enrolments::withdraw_all(txn, principal, Target::Session(id), &reason).await?;
-        Ok(Entity::find_by_id(id)
+        Entity::find_by_id(id)
             .one(txn)
             .await?
-            .ok_or_else(|| AppError::Internal("cancelled exam session vanished".into()))?)
+            .ok_or_else(|| AppError::Internal("cancelled exam session vanished".into()))
     })
     .await
 }

@@ -21,13 +21,13 @@ pub use courses::{
     ScheduleCourseRunInput, UpdateCourseInput, UpdateCourseRunInput,
 };
 pub use organisations::OrganisationFilter;
+pub use partners::{
+    RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
+};
 pub use seats::{
     CancelExamSessionInput, ConfirmEnrolmentInput, DeclineEnrolmentInput, EnrolmentFilter,
     ExamSessionFilter, PublishExamSessionInput, RecordEnrolmentResultInput, RequestEnrolmentInput,
     UpdateExamSessionInput, WithdrawEnrolmentInput,
-};
-pub use partners::{
-    RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
 };
 
 use crate::error::AppError;

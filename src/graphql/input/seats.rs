@@ -186,7 +186,9 @@ impl RequestEnrolmentInput {
     pub fn command(self) -> AppResult<EnrolmentRequest> {
         let candidate_id = id::decode_as(&self.candidate_id, NodeType::Candidate, "candidateId")?;
         let target = match (&self.course_run_id, &self.exam_session_id) {
-            (Some(run), None) => Target::Run(id::decode_as(run, NodeType::CourseRun, "courseRunId")?),
+            (Some(run), None) => {
+                Target::Run(id::decode_as(run, NodeType::CourseRun, "courseRunId")?)
+            }
             (None, Some(s)) => {
                 Target::Session(id::decode_as(s, NodeType::ExamSession, "examSessionId")?)
             }

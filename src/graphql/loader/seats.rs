@@ -13,10 +13,7 @@ use std::collections::HashMap;
 type Batch<'a, V> = BoxFuture<'a, AppResult<HashMap<i64, V>>>;
 
 /// Exam sessions by id.
-pub fn exam_sessions_by_id<'a>(
-    e: &'a LoaderEnv,
-    ids: &'a [i64],
-) -> Batch<'a, exam_session::Model> {
+pub fn exam_sessions_by_id<'a>(e: &'a LoaderEnv, ids: &'a [i64]) -> Batch<'a, exam_session::Model> {
     async move {
         Ok(by_id(
             exam_sessions::by_ids(&e.db, &e.principal, ids).await?,

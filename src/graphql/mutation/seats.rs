@@ -5,9 +5,9 @@ use crate::auth::Scope;
 use crate::graphql::guard::RequireScopes;
 use crate::graphql::input::seats::enrolment_id;
 use crate::graphql::input::{
-    CancelExamSessionInput, ConfirmEnrolmentInput, DeclineEnrolmentInput,
-    PublishExamSessionInput, RecordEnrolmentResultInput, RequestEnrolmentInput,
-    UpdateExamSessionInput, WithdrawEnrolmentInput, under,
+    CancelExamSessionInput, ConfirmEnrolmentInput, DeclineEnrolmentInput, PublishExamSessionInput,
+    RecordEnrolmentResultInput, RequestEnrolmentInput, UpdateExamSessionInput,
+    WithdrawEnrolmentInput, under,
 };
 use crate::graphql::types::{Enrolment, ExamSession};
 use crate::graphql::{db, reference, request};
@@ -81,14 +81,10 @@ impl SeatsMutation {
         #[graphql(desc = "The changes.")] input: UpdateExamSessionInput,
     ) -> Result<ExamSessionPayload> {
         let command = input.command().map_err(under("input"))?;
-        let session = exam_sessions::update(
-            db(ctx)?,
-            &request(ctx)?.principal,
-            reference(ctx)?,
-            command,
-        )
-        .await
-        .map_err(under("input"))?;
+        let session =
+            exam_sessions::update(db(ctx)?, &request(ctx)?.principal, reference(ctx)?, command)
+                .await
+                .map_err(under("input"))?;
         Ok(ExamSessionPayload {
             exam_session: ExamSession(session),
         })
@@ -119,14 +115,9 @@ impl SeatsMutation {
         #[graphql(desc = "The candidate and the run or session.")] input: RequestEnrolmentInput,
     ) -> Result<EnrolmentPayload> {
         let command = input.command().map_err(under("input"))?;
-        let e = enrolments::request(
-            db(ctx)?,
-            &request(ctx)?.principal,
-            reference(ctx)?,
-            command,
-        )
-        .await
-        .map_err(under("input"))?;
+        let e = enrolments::request(db(ctx)?, &request(ctx)?.principal, reference(ctx)?, command)
+            .await
+            .map_err(under("input"))?;
         Self::enrolment(ctx, e)
     }
 

@@ -3,8 +3,8 @@
 use super::connection::connection;
 use super::enrolment::{EnrolmentConnection, enrolment_page};
 use super::{Course, Date, Region};
-use crate::graphql::input::EnrolmentFilter;
 use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::EnrolmentFilter;
 use crate::graphql::{reference, request};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};

@@ -25,7 +25,9 @@ type PageArgsTuple = (Option<i32>, Option<String>, Option<i32>, Option<String>);
 /// A page of the enrolments of one run or session.
 pub(super) async fn enrolment_page(
     ctx: &Context<'_>,
-    which: fn(&Loaders) -> &ChildLoader<enrolment::Entity, crate::service::enrolments::EnrolmentFilter>,
+    which: fn(
+        &Loaders,
+    ) -> &ChildLoader<enrolment::Entity, crate::service::enrolments::EnrolmentFilter>,
     parent: i64,
     filter: Option<EnrolmentFilter>,
     (first, after, last, before): PageArgsTuple,

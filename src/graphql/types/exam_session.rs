@@ -15,7 +15,12 @@ use entity::exam_session::{self, ExamType};
 /// GraphQL view of an `exam_session` row; see the `#[Object]` impl for the published description.
 pub struct ExamSession(pub exam_session::Model);
 
-connection!(ExamSessionConnection, ExamSessionEdge, ExamSession, "exam sessions");
+connection!(
+    ExamSessionConnection,
+    ExamSessionEdge,
+    ExamSession,
+    "exam sessions"
+);
 
 /// A dated sitting of an exam of the recognition procedure (Kenntnisprüfung, Fachsprachprüfung, Eignungsprüfung, kunskapsprov …): when, where, for which professions, how many seats, at what fee.
 #[Object]

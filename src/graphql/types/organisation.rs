@@ -2,11 +2,11 @@
 
 use super::connection::connection;
 use super::{Course, CourseConnection, Date, ExamSession, ExamSessionConnection, Region};
-use crate::graphql::input::ExamSessionFilter;
-use crate::service::exam_sessions;
 use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::ExamSessionFilter;
 use crate::graphql::{reference, request};
 use crate::service::courses::BY_TITLE;
+use crate::service::exam_sessions;
 use crate::service::pagination::PageArgs;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -121,9 +121,7 @@ impl Organisation {
     async fn exam_sessions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Conditions the sessions must meet.")] filter: Option<
-            ExamSessionFilter,
-        >,
+        #[graphql(desc = "Conditions the sessions must meet.")] filter: Option<ExamSessionFilter>,
         #[graphql(desc = "Number of sessions from the start (at most 100, default 20).")]
         first: Option<i32>,
         #[graphql(desc = "Cursor after which to start.")] after: Option<String>,

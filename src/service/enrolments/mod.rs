@@ -35,7 +35,7 @@ use entity::consent::{self, ConsentPurpose};
 use entity::course::{self, CourseType};
 use entity::course_run::{self, RunStatus};
 use entity::decision::{self, CompensatoryMeasure};
-use entity::enrolment::{self, Column, Entity, EnrolmentStatus};
+use entity::enrolment::{self, Column, EnrolmentStatus, Entity};
 use entity::exam_session::{self, ExamType};
 use entity::{candidate, enrolment_event, recognition_case};
 use sea_orm::ActiveValue::Set;
@@ -621,7 +621,9 @@ fn event(
         to_status: Set(e.status),
         waitlist_position: Set(e.waitlist_position),
         organisation_id: Set(principal.and_then(|p| p.organisation()).map(|o| o.id)),
-        client_id: Set(principal.and_then(|p| p.client()).map(|c| c.client_id.clone())),
+        client_id: Set(principal
+            .and_then(|p| p.client())
+            .map(|c| c.client_id.clone())),
         note: Set(note),
         ..Default::default()
     }
@@ -641,7 +643,9 @@ pub async fn request(
     } = input;
     let requested_by = advisory_writer(principal)?;
     crate::db::write(db, async |txn| {
-        let cand = candidates::WRITE.editable(txn, principal, candidate_id).await?;
+        let cand = candidates::WRITE
+            .editable(txn, principal, candidate_id)
+            .await?;
         let facts = facts(txn, principal, reference, target).await?;
         check_request(txn, &cand, target, &facts).await?;
         // From here the run's or session's row is locked until commit.
@@ -723,7 +727,10 @@ async fn reread(txn: &DatabaseTransaction, id: i64) -> AppResult<enrolment::Mode
 
 /// A reason as given: trimmed, 3 to 1,000 characters when `required`.
 fn clean_reason(reason: Option<&str>, required: bool) -> AppResult<Option<String>> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
     let mut p = Problems::default();
     p.check(
         reason
@@ -906,7 +913,11 @@ pub async fn record_result(
             format!(
                 "the result of an enrolment into an {} is one of {}",
                 target.what(),
-                allowed.iter().map(value_name).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(value_name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         );
         p.check(
@@ -965,7 +976,12 @@ pub async fn withdraw_all(
             waitlist_position: None,
             ..e.clone()
         };
-        event(Some(principal), &withdrawn, Some(e.status), Some(note.clone()))
+        event(
+            Some(principal),
+            &withdrawn,
+            Some(e.status),
+            Some(note.clone()),
+        )
     }))
     .exec(txn)
     .await?;

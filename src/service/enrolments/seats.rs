@@ -10,11 +10,12 @@
 use super::Target;
 use crate::error::{AppError, AppResult};
 use chrono::Utc;
+use entity::course_run::RunStatus;
 use entity::enrolment::{self, EnrolmentStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, Statement, Value,
 };
 
 /// The counters of a run or session, read under its lock.
@@ -41,11 +42,33 @@ fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// Rows (runs or sessions) with a free seat: planned or open, fewer seats taken than
+/// offered.
+pub fn free<C: ColumnTrait>(status: C, taken: C, max: C) -> Condition {
+    Condition::all()
+        .add(status.is_in([RunStatus::Planned, RunStatus::Open]))
+        .add(Expr::col((taken.entity_name(), taken)).lt(Expr::col((max.entity_name(), max))))
+}
+
+/// Why an update of a run or session that names the `expected` version and the new
+/// `seatsMax` in its `WHERE` changed no row, given the row's `version` and seats taken
+/// now: someone changed it since it was read (`CONFLICT`), or enrolments took more seats
+/// than it would offer.
+pub fn refused_write(what: &str, expected: i32, version: i32, seats_taken: i32) -> AppError {
+    if version != expected {
+        return crate::service::courses::stale(what, version);
+    }
+    AppError::bad_input("seatsMax", format!("{seats_taken} seats are already taken"))
+}
+
 /// Takes a seat of `target` for a new enrolment if one is free and nobody waits for
 /// one, otherwise a place at the end of its waitlist. `Ok(None)`: a seat; `Ok(Some(n))`:
 /// place `n` in line. A run or session that was cancelled or completed meanwhile takes
 /// nobody.
-pub async fn take_seat_or_place(txn: &DatabaseTransaction, target: Target) -> AppResult<Option<i32>> {
+pub async fn take_seat_or_place(
+    txn: &DatabaseTransaction,
+    target: Target,
+) -> AppResult<Option<i32>> {
     let backend = txn.get_database_backend();
     let free = "seats_taken < seats_max AND waitlist_length = 0";
     // Every expression on the right reads the row as it was before this update.

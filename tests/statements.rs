@@ -84,3 +84,80 @@ async fn case_file_statements_do_not_grow_with_candidates_cases_or_events() {
         assert!(*statements <= 11, "{statements} statements: {counts:?}");
     }
 }
+
+#[tokio::test]
+async fn enrolments_under_runs_cost_the_same_statements_for_5_and_100_runs() {
+    let app = TestApp::with_demo().await;
+    let advisory = app.demo_token("advisory").await;
+    let org = app
+        .query_as(&advisory, "{ viewer { organisation { id } } }", json!({}))
+        .await["viewer"]["organisation"]["id"]
+        .as_str()
+        .map(|id| {
+            use base64::Engine;
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(id)
+                .unwrap();
+            String::from_utf8(raw)
+                .unwrap()
+                .split_once(':')
+                .unwrap()
+                .1
+                .to_owned()
+        })
+        .unwrap();
+    // The runs in which the advisory centre's candidates are enrolled.
+    let runs: Vec<i64> = {
+        use sea_orm::{ConnectionTrait, Statement};
+        let rows = app
+            .db
+            .query_all_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                format!(
+                    "SELECT DISTINCT e.course_run_id FROM enrolment e JOIN candidate c ON c.id = e.candidate_id \
+                     WHERE c.advisory_id = {org} AND e.course_run_id IS NOT NULL ORDER BY 1"
+                ),
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| r.try_get_by_index::<i64>(0).unwrap())
+            .collect()
+    };
+    assert!(
+        runs.len() >= 20,
+        "demo runs with the centre's candidates: {}",
+        runs.len()
+    );
+    let q = r#"query($ids: [ID!]!) { nodes(ids: $ids) { ... on CourseRun { id enrolments(first: 10) { nodes { status candidate { code cases { status } } } } } } }"#;
+    let mut counts = Vec::new();
+    for n in [5, 100.min(runs.len())] {
+        let ids: Vec<String> = runs[..n]
+            .iter()
+            .map(|id| {
+                use base64::Engine;
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("CourseRun:{id}"))
+            })
+            .collect();
+        app.reset_statements();
+        let v = app.query_as(&advisory, q, json!({"ids": ids})).await;
+        counts.push(app.statements());
+        let seen: Vec<serde_json::Value> = v["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| {
+                r["enrolments"]["nodes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert!(seen.len() >= n, "every run shows its enrolments");
+        assert!(seen.iter().all(|e| e["candidate"]["code"].is_string()));
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for 5 and 100 runs: {counts:?}"
+    );
+}

@@ -17,6 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -97,7 +98,10 @@ pub(super) async fn insert(
 ) -> AppResult<Inserted> {
     let now = Utc::now();
     let mut out = Inserted::default();
-    let orgs = organisation::Entity::find().all(txn).await?;
+    let orgs = organisation::Entity::find()
+        .order_by_asc(organisation::Column::Id)
+        .all(txn)
+        .await?;
 
     // Exam sessions: every exam of the country, every two months, in each network's
     // state, run by its exam office (or chamber, or authority); two past ones each.
@@ -184,6 +188,7 @@ pub(super) async fn insert(
     // Candidates by network and profession.
     let candidates = candidate::Entity::find()
         .filter(candidate::Column::Code.starts_with(super::case_file::CODE_PREFIX))
+        .order_by_asc(candidate::Column::Id)
         .all(txn)
         .await?;
     let mut by_area: HashMap<&'static str, Vec<&candidate::Model>> = HashMap::new();
@@ -280,6 +285,7 @@ pub(super) async fn insert(
     // Enrolments in about two thirds of the runs that are not cancelled.
     let runs = course_run::Entity::find()
         .filter(course_run::Column::Status.ne(RunStatus::Cancelled))
+        .order_by_asc(course_run::Column::Id)
         .all(txn)
         .await?;
     let mut run_counts = Vec::new();

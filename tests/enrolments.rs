@@ -60,11 +60,17 @@ async fn partner(app: &TestApp, kind: &str, name: &str, scopes: &[&str]) -> Stri
         )
         .await;
     let org_id = org["registerOrganisation"]["organisation"]["id"].clone();
+    client_for(app, &org_id, scopes).await
+}
+
+/// A token of a new client of organisation `org_id` with `scopes`.
+async fn client_for(app: &TestApp, org_id: &Value, scopes: &[&str]) -> String {
+    let admin = app.demo_token("admin").await;
     let client = app
         .query_as(
             &admin,
             "mutation($input: RegisterPartnerClientInput!) { registerPartnerClient(input: $input) { client { clientId } clientSecret } }",
-            json!({"input": {"organisationId": org_id, "name": name, "scopes": scopes}}),
+            json!({"input": {"organisationId": org_id, "name": "Testclient", "scopes": scopes}}),
         )
         .await;
     let p = &client["registerPartnerClient"];
@@ -730,6 +736,43 @@ async fn only_the_parties_see_an_enrolment_and_everyone_sees_the_counts() {
         .query_as(&s.school, WITHDRAW, json!({"input": {"id": e["id"]}}))
         .await;
     assert_eq!(w["withdrawEnrolment"]["enrolment"]["status"], "WITHDRAWN");
+
+    // An advisory centre's client that only enrols needs no scope to read candidates.
+    let advisory_org = json!(org_of(&s.app, &s.advisory).await);
+    let writer_only = client_for(&s.app, &advisory_org, &["enrolments:write"]).await;
+    let own = s.candidate("nurse", "UA", &[&s.school_org]).await;
+    let enrolled = s
+        .app
+        .query_as(
+            &writer_only,
+            ENROL,
+            json!({"input": {"candidateId": own, "courseRunId": run}}),
+        )
+        .await;
+    assert_eq!(
+        enrolled["requestEnrolment"]["enrolment"]["status"],
+        "CONFIRMED"
+    );
+    // Another centre's candidate stays unknown to it.
+    let theirs = s
+        .app
+        .query_as(
+            &other_advisory,
+            REGISTER,
+            json!({"input": {"countryOfTraining": "UA", "profession": "nurse", "region": "14713",
+                  "personal": {"givenName": "Olena", "familyName": "Test"}}}),
+        )
+        .await["registerCandidate"]["candidate"]["id"]
+        .clone();
+    let (code, _) = s
+        .app
+        .error_as(
+            &writer_only,
+            ENROL,
+            json!({"input": {"candidateId": theirs, "courseRunId": run}}),
+        )
+        .await;
+    assert_eq!(code, "NOT_FOUND");
 }
 
 #[tokio::test]

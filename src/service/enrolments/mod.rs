@@ -571,10 +571,12 @@ async fn check_request(
             ));
         }
     }
+    // The statuses are written into the SQL as the unique index of live enrolments
+    // states them, so that PostgreSQL answers from that index with any plan.
     let live = Entity::find()
         .filter(Column::CandidateId.eq(cand.id))
         .filter(target.column().eq(target.id()))
-        .filter(Column::Status.is_in(EnrolmentStatus::LIVE))
+        .filter(Expr::cust("status IN ('CONFIRMED', 'WAITLISTED')"))
         .one(txn)
         .await?;
     if let Some(live) = live {
@@ -583,7 +585,7 @@ async fn check_request(
     Ok(())
 }
 
-fn already_enrolled(what: &str, status: EnrolmentStatus) -> AppError {
+pub(crate) fn already_enrolled(what: &str, status: EnrolmentStatus) -> AppError {
     AppError::bad_input(
         "candidateId",
         format!(
@@ -629,6 +631,21 @@ fn event(
     }
 }
 
+/// Candidate `id` if it is one of advisory centre `org`'s. Enrolling needs no scope to
+/// read candidates: the centre's own are found by the ownership rule alone.
+async fn own_candidate(
+    txn: &DatabaseTransaction,
+    org: i64,
+    id: i64,
+) -> AppResult<candidate::Model> {
+    candidate::Entity::find()
+        .filter(candidate::Column::Id.in_subquery(owned_by(org)))
+        .filter(candidate::Column::Id.eq(id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| candidates::WRITE.not_found(id))
+}
+
 /// Enrols one of the caller's candidates into a run or session: CONFIRMED on a free
 /// seat, otherwise WAITLISTED with a place in line.
 pub async fn request(
@@ -643,49 +660,20 @@ pub async fn request(
     } = input;
     let requested_by = advisory_writer(principal)?;
     crate::db::write(db, async |txn| {
-        let cand = candidates::WRITE
-            .editable(txn, principal, candidate_id)
-            .await?;
+        let cand = own_candidate(txn, requested_by, candidate_id).await?;
         let facts = facts(txn, principal, reference, target).await?;
         check_request(txn, &cand, target, &facts).await?;
         // From here the run's or session's row is locked until commit.
-        let place = seats::take_seat_or_place(txn, target).await?;
-        let now = Utc::now();
-        let inserted = Entity::insert(enrolment::ActiveModel {
-            candidate_id: Set(candidate_id),
-            course_run_id: Set(matches!(target, Target::Run(_)).then_some(target.id())),
-            exam_session_id: Set(matches!(target, Target::Session(_)).then_some(target.id())),
-            status: Set(if place.is_some() {
-                EnrolmentStatus::Waitlisted
-            } else {
-                EnrolmentStatus::Confirmed
-            }),
-            waitlist_position: Set(place),
-            reason: Set(None),
-            requested_by: Set(requested_by),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-            ..Default::default()
-        })
-        .exec_with_returning(txn)
-        .await;
-        let enrolment = match inserted {
-            Ok(e) => e,
-            // A second request for the same candidate that raced this one past the
-            // check: the unique index of live enrolments refuses it.
-            Err(err)
-                if matches!(
-                    err.sql_err(),
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                ) =>
-            {
-                return Err(already_enrolled(target.what(), EnrolmentStatus::Confirmed));
-            }
-            Err(err) => return Err(err.into()),
-        };
-        record(txn, Some(principal), &enrolment, None, None).await?;
-        Ok(enrolment)
+        seats::arrive(
+            txn,
+            target,
+            seats::Arrival {
+                candidate_id,
+                requested_by,
+                principal,
+            },
+        )
+        .await
     })
     .await
 }

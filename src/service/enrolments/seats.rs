@@ -3,19 +3,22 @@
 //! Every change to the seats or the waitlist of one run or session first locks that
 //! run's or session's row (an `UPDATE` of it, inside the write transaction), so the
 //! changes of one run happen one after the other and the counters and places agree;
-//! different runs never wait for each other. A request takes its seat or its place in
-//! one statement that both locks and counts; the row stays locked until commit, so the
-//! work after it is kept to the enrolment's own two inserts.
+//! different runs never wait for each other. A request takes its seat or its place with
+//! an `UPDATE` that both locks and counts, and stores the enrolment in the same
+//! statement ([`arrive`]), so the row is held no longer than the database's own lock
+//! needs.
 
 use super::Target;
 use crate::error::{AppError, AppResult};
 use chrono::Utc;
 use entity::course_run::RunStatus;
 use entity::enrolment::{self, EnrolmentStatus};
+use entity::enrolment_event;
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, Statement, Value,
+    FromQueryResult, QueryFilter, Statement, Value,
 };
 
 /// The counters of a run or session, read under its lock.
@@ -61,18 +64,13 @@ pub fn refused_write(what: &str, expected: i32, version: i32, seats_taken: i32) 
     AppError::bad_input("seatsMax", format!("{seats_taken} seats are already taken"))
 }
 
-/// Takes a seat of `target` for a new enrolment if one is free and nobody waits for
-/// one, otherwise a place at the end of its waitlist. `Ok(None)`: a seat; `Ok(Some(n))`:
-/// place `n` in line. A run or session that was cancelled or completed meanwhile takes
-/// nobody.
-pub async fn take_seat_or_place(
-    txn: &DatabaseTransaction,
-    target: Target,
-) -> AppResult<Option<i32>> {
-    let backend = txn.get_database_backend();
+/// The `UPDATE` that takes a seat of `target` for a new enrolment if one is free and
+/// nobody waits for one, otherwise a place at the end of its waitlist, returning the
+/// waitlist's length after it. A run or session that was cancelled or completed meanwhile
+/// is not updated. Every expression on the right reads the row as it was before.
+fn take_seat_sql(target: Target) -> String {
     let free = "seats_taken < seats_max AND waitlist_length = 0";
-    // Every expression on the right reads the row as it was before this update.
-    let sql = format!(
+    format!(
         "UPDATE {table} SET \
          seats_taken = seats_taken + CASE WHEN {free} THEN 1 ELSE 0 END, \
          waitlist_length = waitlist_length + CASE WHEN {free} THEN 0 ELSE 1 END, \
@@ -81,20 +79,148 @@ pub async fn take_seat_or_place(
          WHERE id = $1 AND status NOT IN ('CANCELLED', 'COMPLETED') \
          RETURNING waitlist_length",
         table = target.table(),
-    );
-    let row = txn
-        .query_one_raw(statement(backend, &sql, vec![target.id().into()]))
-        .await?;
-    let Some(row) = row else {
-        return Err(AppError::bad_input(
+    )
+}
+
+/// Who asks for a seat, as the new enrolment and its history record it.
+pub struct Arrival<'a> {
+    pub candidate_id: i64,
+    /// The advisory centre.
+    pub requested_by: i64,
+    pub principal: &'a crate::auth::Principal,
+}
+
+/// Takes a seat of `target` for `arrival` if one is free and nobody waits for one,
+/// otherwise a place at the end of the waitlist, and stores the enrolment (CONFIRMED or
+/// WAITLISTED) with the first entry of its history.
+///
+/// The run's or session's row is locked from the seat's `UPDATE` to the commit. On
+/// PostgreSQL the update and both inserts are one statement, so the lock is held for one
+/// round trip and the commit, as long as the database's own row lock takes; on SQLite,
+/// whose write transactions run one at a time anyway, they are three.
+pub async fn arrive(
+    txn: &DatabaseTransaction,
+    target: Target,
+    arrival: Arrival<'_>,
+) -> AppResult<enrolment::Model> {
+    let stored = match txn.get_database_backend() {
+        DbBackend::Postgres => arrive_at_once(txn, target, &arrival).await,
+        _ => arrive_step_by_step(txn, target, &arrival).await,
+    };
+    match stored {
+        Ok(Some(e)) => Ok(e),
+        Ok(None) => Err(AppError::bad_input(
             target.field(),
             format!("the {} was cancelled or completed meanwhile", target.what()),
-        ));
+        )),
+        // A second request for the same candidate that raced this one past the check:
+        // the unique index of live enrolments refuses it.
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            Err(super::already_enrolled(
+                target.what(),
+                EnrolmentStatus::Confirmed,
+            ))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// [`arrive`] as one statement (PostgreSQL): the seat, the enrolment, its history.
+async fn arrive_at_once(
+    txn: &DatabaseTransaction,
+    target: Target,
+    arrival: &Arrival<'_>,
+) -> Result<Option<enrolment::Model>, sea_orm::DbErr> {
+    let (run, session) = match target {
+        Target::Run(id) => (Some(id), None),
+        Target::Session(id) => (None, Some(id)),
+    };
+    let sql = format!(
+        "WITH seat AS ({take}), \
+         e AS (INSERT INTO enrolment (candidate_id, course_run_id, exam_session_id, status, \
+               waitlist_position, requested_by, created_at, updated_at, version) \
+               SELECT $2::bigint, $3::bigint, $4::bigint, \
+               CASE WHEN waitlist_length > 0 THEN 'WAITLISTED' ELSE 'CONFIRMED' END, \
+               NULLIF(waitlist_length, 0), $5::bigint, $6::timestamptz, $6::timestamptz, 1 \
+               FROM seat RETURNING *), \
+         h AS (INSERT INTO enrolment_event (enrolment_id, candidate_id, at, to_status, \
+               waitlist_position, organisation_id, client_id) \
+               SELECT id, candidate_id, created_at, status, waitlist_position, \
+               $7::bigint, $8::text FROM e) \
+         SELECT * FROM e",
+        take = take_seat_sql(target),
+    );
+    let principal = arrival.principal;
+    let values: Vec<Value> = vec![
+        target.id().into(),
+        arrival.candidate_id.into(),
+        run.into(),
+        session.into(),
+        arrival.requested_by.into(),
+        Utc::now().into(),
+        principal.organisation().map(|o| o.id).into(),
+        principal.client().map(|c| c.client_id.clone()).into(),
+    ];
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?;
+    row.map(|r| enrolment::Model::from_query_result(&r, ""))
+        .transpose()
+}
+
+/// [`arrive`] in three statements.
+async fn arrive_step_by_step(
+    txn: &DatabaseTransaction,
+    target: Target,
+    arrival: &Arrival<'_>,
+) -> Result<Option<enrolment::Model>, sea_orm::DbErr> {
+    let backend = txn.get_database_backend();
+    let Some(row) = txn
+        .query_one_raw(statement(
+            backend,
+            &take_seat_sql(target),
+            vec![target.id().into()],
+        ))
+        .await?
+    else {
+        return Ok(None);
     };
     // A seat is taken only while nobody waits, so an empty waitlist after the update
     // means this enrolment got a seat, and otherwise its place is the waitlist's end.
     let waitlist: i32 = row.try_get_by_index(0)?;
-    Ok((waitlist > 0).then_some(waitlist))
+    let now = Utc::now();
+    let e = enrolment::Entity::insert(enrolment::ActiveModel {
+        candidate_id: Set(arrival.candidate_id),
+        course_run_id: Set(matches!(target, Target::Run(_)).then_some(target.id())),
+        exam_session_id: Set(matches!(target, Target::Session(_)).then_some(target.id())),
+        status: Set(if waitlist > 0 {
+            EnrolmentStatus::Waitlisted
+        } else {
+            EnrolmentStatus::Confirmed
+        }),
+        waitlist_position: Set((waitlist > 0).then_some(waitlist)),
+        reason: Set(None),
+        requested_by: Set(arrival.requested_by),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_with_returning(txn)
+    .await?;
+    enrolment_event::Entity::insert(super::event(Some(arrival.principal), &e, None, None))
+        .exec(txn)
+        .await?;
+    Ok(Some(e))
 }
 
 /// Locks `target` for a change of its seats or waitlist and reads its counters.

@@ -52,11 +52,11 @@ use sea_orm::{
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{free_port, rss_mib};
+use support::{cpu_of, env_or, median, rss_mib, start_hub, statements};
 
 const DATABASE: &str = "knotenpunkt_bench_enrolment";
 /// Course runs the spread load is divided over.
@@ -64,13 +64,6 @@ const SPREAD_RUNS: usize = 100;
 const SCOPES: &str = "enrolments:write";
 const MUTATION: &str = "mutation($i: RequestEnrolmentInput!) { requestEnrolment(input: $i) \
                         { enrolment { id status waitlistPosition } } }";
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn sql(text: impl Into<String>) -> Statement {
     Statement::from_string(DbBackend::Postgres, text.into())
@@ -94,58 +87,6 @@ async fn connect(url: &str, connections: u32) -> DatabaseConnection {
 
 // ---------------------------------------------------------------------------------
 // The hub as a process.
-
-/// The hub under test, as a child process.
-struct Hub {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_hub(binary: &Path, database_url: &str, dir: &Path) -> Hub {
-    let port = free_port();
-    let log = dir.join("hub.log");
-    let child = Command::new(binary)
-        .args(["serve", "--database-url", database_url])
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .arg("--signing-key-path")
-        .arg(dir.join("keys.json"))
-        .env("KNOTENPUNKT_RATE_LIMIT_POINTS_PER_MINUTE", "0")
-        .env("KNOTENPUNKT_RATE_LIMIT_ANONYMOUS_POINTS_PER_MINUTE", "0")
-        .env("KNOTENPUNKT_TOKEN_TTL_SECS", "3600")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("hub log"))
-        .spawn()
-        .expect("start the hub");
-    let hub = Hub {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        log,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let client = reqwest::Client::new();
-    loop {
-        if let Ok(r) = client.get(format!("{}/readyz", hub.url)).send().await
-            && r.status().is_success()
-        {
-            return hub;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the hub did not become ready; see {}",
-            hub.log.display()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Registers a client of organisation `org` with the hub's `client add`; its id and secret.
 fn add_client(binary: &Path, database_url: &str, org: i64) -> (String, String) {
@@ -186,19 +127,6 @@ async fn token(url: &str, client_id: &str, secret: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no access token: {answer}"))
         .to_owned()
-}
-
-/// `knotenpunkt_db_statements_total` of the hub.
-async fn statements(url: &str) -> u64 {
-    let text = match reqwest::get(format!("{url}/metrics")).await {
-        Ok(r) => r.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    text.lines()
-        .find(|l| l.starts_with("knotenpunkt_db_statements_total"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0) as u64
 }
 
 // ---------------------------------------------------------------------------------
@@ -319,23 +247,6 @@ where
         latencies,
         outputs: results.into_iter().map(|r| r.2).collect(),
     }
-}
-
-/// CPU time (user + system) a process has used so far.
-fn cpu_of(pid: u32) -> Duration {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return Duration::ZERO;
-    };
-    // Fields after the command name (which may hold spaces) start at the last ')'.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Duration::from_micros(ticks * 1_000_000 / hz)
 }
 
 /// Where CPU time goes during a load: the hub, the database's backends serving the
@@ -1095,9 +1006,4 @@ async fn run(settings: Settings, database_url: String) -> Vec<String> {
     println!("hub resident memory (peak seen after a load): {peak_rss:.0} MiB");
     let _ = std::fs::remove_dir_all(&dir);
     problems
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
 }

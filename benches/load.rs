@@ -33,10 +33,10 @@ mod support;
 use knotenpunkt::demo::demo_clients;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
-use support::{free_port, rss_mib};
+use support::{Hub, cpu_of, env_or, median, rss_mib, start_hub, statements};
 
 /// A query the benchmark drives, and the SQL that builds the same `data` (the floor).
 struct Load {
@@ -134,91 +134,6 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout))
 end
 "#;
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// CPU time (user + system) a process has used so far.
-fn cpu_of(pid: u32) -> Duration {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return Duration::ZERO;
-    };
-    // Fields after the command name (which may hold spaces) start at the last ')'.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Duration::from_micros(ticks * 1_000_000 / hz)
-}
-
-/// The hub under test, as a child process.
-struct Hub {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_hub(binary: &Path, database_url: &str, dir: &Path) -> Hub {
-    let port = free_port();
-    let log = std::fs::File::create(dir.join("hub.log")).expect("hub log");
-    let child = Command::new(binary)
-        .args(["serve", "--database-url", database_url])
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .arg("--signing-key-path")
-        .arg(dir.join("keys.json"))
-        .env("KNOTENPUNKT_RATE_LIMIT_POINTS_PER_MINUTE", "0")
-        .env("KNOTENPUNKT_RATE_LIMIT_ANONYMOUS_POINTS_PER_MINUTE", "0")
-        .env("KNOTENPUNKT_TOKEN_TTL_SECS", "3600")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start the hub");
-    let url = format!("http://127.0.0.1:{port}");
-    let hub = Hub { child, url };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let client = reqwest::Client::new();
-    loop {
-        if let Ok(r) = client.get(format!("{}/readyz", hub.url)).send().await
-            && r.status().is_success()
-        {
-            return hub;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the hub did not become ready; see {}",
-            dir.join("hub.log").display()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// `knotenpunkt_db_statements_total` of the hub.
-async fn statements(url: &str) -> u64 {
-    let text = match reqwest::get(format!("{url}/metrics")).await {
-        Ok(r) => r.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    text.lines()
-        .find(|l| l.starts_with("knotenpunkt_db_statements_total"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0) as u64
-}
 
 /// A server and the query to drive it with.
 struct Target<'a> {
@@ -433,11 +348,6 @@ async fn floor_p50(db: &DatabaseConnection, sql: &str, n: usize) -> (Duration, V
     }
     samples.sort();
     (samples[n / 2], value)
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
 }
 
 #[tokio::main]

@@ -156,6 +156,7 @@ async fn enrolments_under_runs_cost_the_same_statements_for_5_and_100_runs() {
         assert!(seen.len() >= n, "every run shows its enrolments");
         assert!(seen.iter().all(|e| e["candidate"]["code"].is_string()));
     }
+    println!("run → enrolments → candidate → cases: {counts:?} statements for 5 and 100 runs");
     assert_eq!(
         counts[0], counts[1],
         "statements for 5 and 100 runs: {counts:?}"

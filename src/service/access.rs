@@ -18,6 +18,7 @@
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::id::{self, NodeType};
+use entity::organisation::OrganisationKind;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 /// The write permission of one entity.
@@ -74,6 +75,19 @@ where
     /// The `NOT_FOUND` of row `id`.
     pub fn not_found(&self, id: i64) -> AppError {
         AppError::NotFound(format!("{} `{}`", self.what, id::encode(self.node, id)))
+    }
+}
+
+/// The caller's organisation if it is of one of `kinds`: the `writer` of a
+/// [`WriteRule`]; otherwise `FORBIDDEN` with `refusal`, which names who may.
+pub fn organisation_of_kind(
+    principal: &Principal,
+    kinds: &[OrganisationKind],
+    refusal: &str,
+) -> AppResult<i64> {
+    match principal.organisation() {
+        Some(org) if kinds.contains(&org.kind) => Ok(org.id),
+        _ => Err(AppError::Forbidden(refusal.into())),
     }
 }
 

@@ -225,19 +225,11 @@ pub async fn professions_of(
 /// The organisation of a caller who may write courses: a school or provider. (The
 /// `courses:write` scope is the operation's, checked where it is called.)
 pub fn course_writer(principal: &Principal) -> AppResult<i64> {
-    match principal.organisation() {
-        Some(org)
-            if matches!(
-                org.kind,
-                OrganisationKind::School | OrganisationKind::Provider
-            ) =>
-        {
-            Ok(org.id)
-        }
-        _ => Err(AppError::Forbidden(
-            "only schools and course providers register and change courses".into(),
-        )),
-    }
+    crate::service::access::organisation_of_kind(
+        principal,
+        &[OrganisationKind::School, OrganisationKind::Provider],
+        "only schools and course providers register and change courses",
+    )
 }
 
 /// Rows of `course` the caller may change: its own organisation's, if it may write

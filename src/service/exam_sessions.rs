@@ -199,21 +199,15 @@ pub async fn professions_of(
 /// The organisation of a caller who may publish exam sessions. (The `exams:write` scope
 /// is the operation's, checked where it is called.)
 pub fn exam_writer(principal: &Principal) -> AppResult<i64> {
-    match principal.organisation() {
-        Some(org)
-            if matches!(
-                org.kind,
-                OrganisationKind::ExamOffice
-                    | OrganisationKind::Chamber
-                    | OrganisationKind::Authority
-            ) =>
-        {
-            Ok(org.id)
-        }
-        _ => Err(AppError::Forbidden(
-            "only exam offices, chambers and competent authorities publish exam sessions".into(),
-        )),
-    }
+    crate::service::access::organisation_of_kind(
+        principal,
+        &[
+            OrganisationKind::ExamOffice,
+            OrganisationKind::Chamber,
+            OrganisationKind::Authority,
+        ],
+        "only exam offices, chambers and competent authorities publish exam sessions",
+    )
 }
 
 /// Rows of `exam_session` the caller may change: its own organisation's.
@@ -237,7 +231,8 @@ pub const WRITE: WriteRule<Entity> = WriteRule {
 
 /// A session as it would be stored, for validation.
 struct SessionDraft {
-    professions: Vec<String>,
+    /// The professions to store; `None` keeps those stored.
+    professions: Option<Vec<String>>,
     date: NaiveDate,
     format: CourseFormat,
     region: String,
@@ -258,24 +253,24 @@ impl SessionDraft {
         mut p: Problems,
     ) -> AppResult<()> {
         self.city = self.city.trim().to_owned();
-        self.professions = self
-            .professions
-            .iter()
-            .map(|k| k.trim().to_owned())
-            .collect();
-        self.professions.sort();
-        self.professions.dedup();
-        p.check(
-            !self.professions.is_empty(),
-            "professions",
-            "name at least one profession",
-        );
-        for key in &self.professions {
+        if let Some(keys) = &mut self.professions {
+            for key in keys.iter_mut() {
+                *key = key.trim().to_owned();
+            }
+            keys.sort();
+            keys.dedup();
             p.check(
-                professions.get(key).is_some(),
+                !keys.is_empty(),
                 "professions",
-                format!("unknown profession `{key}`"),
+                "name at least one profession",
             );
+            for key in keys.iter() {
+                p.check(
+                    professions.get(key).is_some(),
+                    "professions",
+                    format!("unknown profession `{key}`"),
+                );
+            }
         }
         p.check(
             matches!(self.format, CourseFormat::Presence | CourseFormat::Online),
@@ -346,7 +341,7 @@ pub async fn publish(
         "a new session cannot lie in the past",
     );
     let mut draft = SessionDraft {
-        professions: input.professions,
+        professions: Some(input.professions),
         date: input.date,
         format: input.format,
         region: input.region.trim().to_owned(),
@@ -384,7 +379,12 @@ pub async fn publish(
         })
         .exec_with_returning(txn)
         .await?;
-        store_professions(txn, session.id, &draft.professions).await?;
+        store_professions(
+            txn,
+            session.id,
+            draft.professions.as_deref().unwrap_or_default(),
+        )
+        .await?;
         Ok(session)
     })
     .await
@@ -432,9 +432,9 @@ async fn write(
     Ok(row)
 }
 
-fn draft_of(s: &exam_session::Model, professions: Vec<String>) -> SessionDraft {
+fn draft_of(s: &exam_session::Model) -> SessionDraft {
     SessionDraft {
-        professions,
+        professions: None,
         date: s.date,
         format: s.format,
         region: s.region_code.clone(),
@@ -472,11 +472,8 @@ pub async fn update(
             "status",
             "cancel a session with cancelExamSession, giving a reason",
         );
-        let stored = professions_of(txn, &reference.professions, &[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
-        let mut draft = draft_of(&current, input.professions.clone().unwrap_or(stored));
+        let mut draft = draft_of(&current);
+        draft.professions = input.professions.clone();
         if let Some(fee) = &input.fee {
             (draft.fee_minor, draft.currency) = money(fee, "fee", &mut p);
         }
@@ -492,8 +489,8 @@ pub async fn update(
         draft.status = input.status.unwrap_or(draft.status);
         draft.validate(&reference.regions, &reference.professions, p)?;
         let row = write(txn, id, input.expected_version, &draft, None).await?;
-        if input.professions.is_some() {
-            store_professions(txn, id, &draft.professions).await?;
+        if let Some(keys) = &draft.professions {
+            store_professions(txn, id, keys).await?;
         }
         Ok(row)
     })
@@ -514,7 +511,7 @@ pub async fn cancel(
             return Err(stale("exam session", current.version));
         }
         let reason = input.cancellation_reason(current.status, "session")?;
-        let mut draft = draft_of(&current, Vec::new());
+        let mut draft = draft_of(&current);
         draft.status = RunStatus::Cancelled;
         write(
             txn,

@@ -4,7 +4,7 @@ use super::connection::connection;
 use super::{CourseRun, CourseRunConnection, Date, Organisation, Profession};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::input::CourseRunFilter;
-use crate::graphql::{reference, request};
+use crate::graphql::request;
 use crate::service::course_runs::BY_START;
 use crate::service::pagination::PageArgs;
 use async_graphql::{Context, ID, Object, Result};
@@ -59,12 +59,7 @@ impl Course {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let catalog = &reference(ctx)?.professions;
-        Ok(keys
-            .iter()
-            .filter_map(|k| catalog.get(k))
-            .map(|p| Profession(p.clone()))
-            .collect())
+        Profession::all_of(ctx, &keys)
     }
 
     /// Language level a participant needs to enter.

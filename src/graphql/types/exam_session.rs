@@ -54,12 +54,7 @@ impl ExamSession {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let catalog = &reference(ctx)?.professions;
-        Ok(keys
-            .iter()
-            .filter_map(|k| catalog.get(k))
-            .map(|p| Profession(p.clone()))
-            .collect())
+        Profession::all_of(ctx, &keys)
     }
 
     /// The day of the exam.

@@ -1,12 +1,25 @@
 //! `Profession`.
 
 use crate::graphql::id::{self, NodeType};
-use async_graphql::{ID, Object};
+use crate::graphql::reference;
+use async_graphql::{Context, ID, Object, Result};
 use entity::enums::{Lang, LanguageLevel, ProfessionRoute};
 use entity::profession;
 
 /// GraphQL view of a `profession` row; see the `#[Object]` impl for the published description.
 pub struct Profession(pub profession::Model);
+
+impl Profession {
+    /// The professions with these keys, in the order given; unknown keys are skipped.
+    pub fn all_of(ctx: &Context<'_>, keys: &[String]) -> Result<Vec<Profession>> {
+        let catalog = &reference(ctx)?.professions;
+        Ok(keys
+            .iter()
+            .filter_map(|k| catalog.get(k))
+            .map(|p| Profession(p.clone()))
+            .collect())
+    }
+}
 
 /// A regulated health profession, with its occupation codes and the route to the right to practise it.
 #[Object]

@@ -159,12 +159,11 @@ pub async fn personal_of(
 /// The advisory centre of a caller who may register and manage candidates. (The
 /// `candidates:write` scope is the operation's, checked where it is called.)
 pub fn advisory_writer(principal: &Principal) -> AppResult<i64> {
-    match principal.organisation() {
-        Some(org) if org.kind == OrganisationKind::Advisory => Ok(org.id),
-        _ => Err(AppError::Forbidden(
-            "only advisory centres register and manage candidates".into(),
-        )),
-    }
+    crate::service::access::organisation_of_kind(
+        principal,
+        &[OrganisationKind::Advisory],
+        "only advisory centres register and manage candidates",
+    )
 }
 
 /// Rows of `candidate` the caller may change: its own advisory centre's.

@@ -6,6 +6,7 @@
 pub mod audit_entry;
 pub mod candidate;
 pub mod candidate_personal;
+pub mod candidate_region;
 pub mod case_event;
 pub mod consent;
 pub mod course;
@@ -17,11 +18,18 @@ pub mod enrolment_event;
 pub mod enums;
 pub mod exam_session;
 pub mod exam_session_profession;
+pub mod funding_application;
+pub mod funding_application_event;
+pub mod funding_programme;
+pub mod funding_programme_profession;
 pub mod hub_meta;
 pub mod organisation;
 pub mod partner_client;
+pub mod placement_offer;
+pub mod placement_offer_profession;
 pub mod profession;
 pub mod recognition_case;
+pub mod referral;
 pub mod region;
 
 pub mod prelude {

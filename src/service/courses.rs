@@ -210,11 +210,10 @@ pub async fn professions_of(
         .order_by_asc(course_profession::Column::CourseId)
         .all(db)
         .await?;
-    let rank = |key: &str| professions.all().iter().position(|p| p.key == key);
     let mut out =
         crate::service::group_by_parent(course_ids, rows, |r| (r.course_id, r.profession_key));
     for keys in out.values_mut() {
-        keys.sort_by_key(|k| rank(k));
+        professions.sort_keys(keys);
     }
     Ok(out)
 }
@@ -451,6 +450,23 @@ pub async fn update(
         Ok(course)
     })
     .await
+}
+
+/// Why an update that names the `expected` version and a capacity in its `WHERE`
+/// changed no row, given the row's `version` now: someone changed it since it was read
+/// (`CONFLICT`), or more of the capacity is taken than the update would leave
+/// (`BAD_USER_INPUT` on `field`, saying `taken`).
+pub fn stale_or_over(
+    what: &str,
+    expected: i32,
+    version: i32,
+    field: &str,
+    taken: String,
+) -> AppError {
+    if version != expected {
+        return stale(what, version);
+    }
+    AppError::bad_input(field, taken)
 }
 
 /// The `CONFLICT` of a write based on an old version.

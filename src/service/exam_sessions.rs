@@ -23,7 +23,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, Select,
+    QueryFilter, Select,
 };
 use std::collections::HashMap;
 
@@ -176,21 +176,14 @@ pub async fn professions_of(
     professions: &ProfessionCatalog,
     ids: &[i64],
 ) -> AppResult<HashMap<i64, Vec<String>>> {
-    let rows = session_profession::Entity::find()
-        .filter(one_of(
-            db.get_database_backend(),
-            session_profession::Column::SessionId,
-            ids,
-        ))
-        .order_by_asc(session_profession::Column::SessionId)
-        .all(db)
-        .await?;
-    let rank = |key: &str| professions.all().iter().position(|p| p.key == key);
-    let mut out = crate::service::group_by_parent(ids, rows, |r| (r.session_id, r.profession_key));
-    for keys in out.values_mut() {
-        keys.sort_by_key(|k| rank(k));
-    }
-    Ok(out)
+    crate::service::professions::keys_of::<session_profession::Entity>(
+        db,
+        professions,
+        session_profession::Column::SessionId,
+        ids,
+        |r| (r.session_id, r.profession_key),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------
@@ -254,23 +247,7 @@ impl SessionDraft {
     ) -> AppResult<()> {
         self.city = self.city.trim().to_owned();
         if let Some(keys) = &mut self.professions {
-            for key in keys.iter_mut() {
-                *key = key.trim().to_owned();
-            }
-            keys.sort();
-            keys.dedup();
-            p.check(
-                !keys.is_empty(),
-                "professions",
-                "name at least one profession",
-            );
-            for key in keys.iter() {
-                p.check(
-                    professions.get(key).is_some(),
-                    "professions",
-                    format!("unknown profession `{key}`"),
-                );
-            }
+            crate::service::professions::check_keys(keys, professions, &mut p);
         }
         p.check(
             matches!(self.format, CourseFormat::Presence | CourseFormat::Online),
@@ -307,17 +284,17 @@ impl SessionDraft {
 }
 
 async fn store_professions(txn: &DatabaseTransaction, id: i64, keys: &[String]) -> AppResult<()> {
-    session_profession::Entity::delete_many()
-        .filter(session_profession::Column::SessionId.eq(id))
-        .exec(txn)
-        .await?;
-    session_profession::Entity::insert_many(keys.iter().map(|k| session_profession::ActiveModel {
-        session_id: Set(id),
-        profession_key: Set(k.clone()),
-    }))
-    .exec(txn)
-    .await?;
-    Ok(())
+    crate::service::professions::store_keys(
+        txn,
+        session_profession::Column::SessionId,
+        id,
+        keys,
+        |session_id, key| session_profession::ActiveModel {
+            session_id: Set(session_id),
+            profession_key: Set(key),
+        },
+    )
+    .await
 }
 
 /// Publishes a session of one of the caller's exams.

@@ -125,6 +125,14 @@ pub fn parse_amount(text: &str) -> Option<i64> {
     whole.checked_mul(100)?.checked_add(frac)
 }
 
+/// Minor units as a decimal text with two fraction digits (`125000` → `1250.00`): the
+/// inverse of [`parse_amount`].
+pub fn format_amount(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +159,8 @@ mod tests {
         assert_eq!(parse_amount("1250"), Some(125_000));
         assert_eq!(parse_amount("1250.5"), Some(125_050));
         assert_eq!(parse_amount("0.05"), Some(5));
+        assert_eq!(format_amount(630_000_000), "6300000.00");
+        assert_eq!(format_amount(-5), "-0.05");
         for bad in ["", "-1", "1,50", "1.234", "abc", "1e3", ".5"] {
             assert_eq!(parse_amount(bad), None, "{bad}");
         }

@@ -27,10 +27,8 @@ pub struct Money {
 impl Money {
     /// An amount given in minor units (cents, öre).
     pub fn from_minor(minor: i64, currency: &str) -> Money {
-        let sign = if minor < 0 { "-" } else { "" };
-        let abs = minor.unsigned_abs();
         Money {
-            amount: format!("{sign}{}.{:02}", abs / 100, abs % 100),
+            amount: crate::service::validation::format_amount(minor),
             currency: currency.to_owned(),
         }
     }

@@ -110,28 +110,48 @@ pub async fn record_consent(
                 "no such organisation",
             ));
         }
-        let existing = consent::Entity::find()
-            .filter(consent::Column::CandidateId.eq(candidate_id))
-            .filter(consent::Column::OrganisationId.eq(organisation_id))
-            .filter(consent::Column::Purpose.eq(purpose))
-            .filter(consent::Column::RevokedAt.is_null())
-            .one(txn)
-            .await?;
-        if let Some(row) = existing {
-            return Ok(row);
-        }
-        Ok(consent::Entity::insert(consent::ActiveModel {
-            candidate_id: Set(candidate_id),
-            organisation_id: Set(organisation_id),
-            purpose: Set(purpose),
-            granted_at: Set(Utc::now()),
-            revoked_at: Set(None),
-            ..Default::default()
-        })
-        .exec_with_returning(txn)
-        .await?)
+        grant(txn, candidate_id, organisation_id, purpose).await
     })
     .await
+}
+
+/// The live consent of a candidate for an organisation and purpose, if there is one.
+pub(crate) async fn live(
+    db: &impl ConnectionTrait,
+    candidate_id: i64,
+    organisation_id: i64,
+    purpose: ConsentPurpose,
+) -> AppResult<Option<consent::Model>> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::CandidateId.eq(candidate_id))
+        .filter(consent::Column::OrganisationId.eq(organisation_id))
+        .filter(consent::Column::Purpose.eq(purpose))
+        .filter(consent::Column::RevokedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+/// The live consent of a candidate for an organisation and purpose: the one there is,
+/// or a new one. Part of the caller's transaction.
+pub(crate) async fn grant(
+    txn: &impl ConnectionTrait,
+    candidate_id: i64,
+    organisation_id: i64,
+    purpose: ConsentPurpose,
+) -> AppResult<consent::Model> {
+    if let Some(row) = live(txn, candidate_id, organisation_id, purpose).await? {
+        return Ok(row);
+    }
+    Ok(consent::Entity::insert(consent::ActiveModel {
+        candidate_id: Set(candidate_id),
+        organisation_id: Set(organisation_id),
+        purpose: Set(purpose),
+        granted_at: Set(Utc::now()),
+        revoked_at: Set(None),
+        ..Default::default()
+    })
+    .exec_with_returning(txn)
+    .await?)
 }
 
 /// Revokes a consent of one of the caller's candidates; effective from the next request.

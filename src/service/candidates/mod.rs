@@ -37,9 +37,11 @@ use crate::service::validation::{Problems, chars};
 use chrono::{NaiveDate, Utc};
 use entity::enums::LanguageLevel;
 use entity::organisation::OrganisationKind;
-use entity::{candidate, candidate_personal};
+use entity::{candidate, candidate_personal, candidate_region};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select,
+};
 use std::collections::HashMap;
 
 /// Narrows a list of candidates; every condition given must hold. Errors name these
@@ -77,6 +79,8 @@ pub struct NewCandidate {
     pub language_level: Option<LanguageLevel>,
     /// Region code.
     pub region: String,
+    /// Further regions (codes) the person would move or commute to for work.
+    pub accepted_regions: Vec<String>,
     pub personal: PersonalData,
 }
 
@@ -174,6 +178,21 @@ pub fn editable_by(principal: &Principal) -> Select<candidate::Entity> {
     }
 }
 
+/// Candidate `id` if it is one of advisory centre `org`'s. Enrolling and referring need no
+/// scope to read candidates: the centre's own are found by the ownership rule alone.
+pub(crate) async fn own_candidate(
+    txn: &impl ConnectionTrait,
+    org: i64,
+    id: i64,
+) -> AppResult<candidate::Model> {
+    candidate::Entity::find()
+        .filter(candidate::Column::Id.in_subquery(owned_by(org)))
+        .filter(candidate::Column::Id.eq(id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| WRITE.not_found(id))
+}
+
 /// Who may change a candidate: its advisory centre.
 pub const WRITE: WriteRule<candidate::Entity> = WriteRule {
     what: "candidate",
@@ -257,6 +276,25 @@ pub async fn register(
         format!("unknown region `{region}`"),
     );
     check_personal(&mut p, &input.personal);
+    let mut accepted: Vec<String> = input
+        .accepted_regions
+        .iter()
+        .map(|r| r.trim().to_owned())
+        .collect();
+    accepted.sort();
+    accepted.dedup();
+    for code in &accepted {
+        p.check(
+            reference.regions.get(code).is_some(),
+            "acceptedRegions",
+            format!("unknown region `{code}`"),
+        );
+    }
+    p.check(
+        accepted.len() <= 20,
+        "acceptedRegions",
+        "at most 20 regions",
+    );
     p.finish()?;
     let now = Utc::now();
     crate::db::write(db, async |txn| {
@@ -284,6 +322,16 @@ pub async fn register(
         })
         .exec_with_returning(txn)
         .await?;
+        if !accepted.is_empty() {
+            candidate_region::Entity::insert_many(accepted.iter().map(|code| {
+                candidate_region::ActiveModel {
+                    candidate_id: Set(cand.id),
+                    region_code: Set(code.clone()),
+                }
+            }))
+            .exec(txn)
+            .await?;
+        }
         let trimmed = |s: &Option<String>| {
             s.as_deref()
                 .map(str::trim)
@@ -304,4 +352,24 @@ pub async fn register(
         Ok((cand, personal))
     })
     .await
+}
+
+/// The further regions each candidate accepts, in code order. Not personal data: the
+/// matching of offers reads them.
+pub async fn accepted_regions_of(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<String>>> {
+    let rows = candidate_region::Entity::find()
+        .filter(crate::service::one_of(
+            db.get_database_backend(),
+            candidate_region::Column::CandidateId,
+            ids,
+        ))
+        .order_by_asc(candidate_region::Column::RegionCode)
+        .all(db)
+        .await?;
+    Ok(crate::service::group_by_parent(ids, rows, |r| {
+        (r.candidate_id, r.region_code)
+    }))
 }

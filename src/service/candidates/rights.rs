@@ -11,7 +11,10 @@ use entity::audit_entry::{self, AuditAction};
 use entity::consent::{self, ConsentPurpose};
 use entity::enums::LanguageLevel;
 use entity::recognition_case::{self, CaseOrigin, CaseStatus};
-use entity::{candidate, candidate_personal, case_event, decision, organisation};
+use entity::{
+    candidate, candidate_personal, candidate_region, case_event, decision, enrolment,
+    funding_application, organisation, referral,
+};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -28,7 +31,46 @@ pub struct CandidateExport {
     pub personal_data: Option<ExportedPersonalData>,
     pub consents: Vec<ExportedConsent>,
     pub recognition_cases: Vec<ExportedCase>,
+    /// Further regions the person accepts for work.
+    pub accepted_regions: Vec<String>,
+    pub enrolments: Vec<ExportedEnrolment>,
+    pub referrals: Vec<ExportedReferral>,
+    pub funding_applications: Vec<ExportedApplication>,
     pub access_log: Vec<ExportedAccess>,
+}
+
+/// An enrolment into a course run or exam session.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedEnrolment {
+    pub id: String,
+    pub course_run: Option<String>,
+    pub exam_session: Option<String>,
+    pub status: entity::enrolment::EnrolmentStatus,
+    pub reason: Option<String>,
+    pub requested_at: String,
+}
+
+/// A referral to a placement offer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedReferral {
+    pub id: String,
+    pub offer: String,
+    pub status: entity::referral::ReferralStatus,
+    pub reason: Option<String>,
+    pub referred_at: String,
+}
+
+/// An employer's application for funding of the person's placement.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedApplication {
+    pub id: String,
+    pub programme: String,
+    pub employer: ExportedOrganisation,
+    pub status: entity::funding_application::ApplicationStatus,
+    pub created_at: String,
 }
 
 /// An organisation named in the export.
@@ -163,6 +205,26 @@ pub async fn export(
             .filter(decision::Column::CaseId.is_in(case_ids))
             .all(txn)
             .await?;
+        let regions = candidate_region::Entity::find()
+            .filter(candidate_region::Column::CandidateId.eq(candidate_id))
+            .order_by_asc(candidate_region::Column::RegionCode)
+            .all(txn)
+            .await?;
+        let enrolments = enrolment::Entity::find()
+            .filter(enrolment::Column::CandidateId.eq(candidate_id))
+            .order_by_asc(enrolment::Column::Id)
+            .all(txn)
+            .await?;
+        let referrals = referral::Entity::find()
+            .filter(referral::Column::CandidateId.eq(candidate_id))
+            .order_by_asc(referral::Column::Id)
+            .all(txn)
+            .await?;
+        let applications = funding_application::Entity::find()
+            .filter(funding_application::Column::CandidateId.eq(candidate_id))
+            .order_by_asc(funding_application::Column::Id)
+            .all(txn)
+            .await?;
         let log = audit_entry::Entity::find()
             .filter(audit_entry::Column::CandidateId.eq(candidate_id))
             .order_by_asc(audit_entry::Column::Id)
@@ -172,6 +234,7 @@ pub async fn export(
         org_ids.extend(consents.iter().map(|c| c.organisation_id));
         org_ids.extend(cases.iter().map(|c| c.authority_id));
         org_ids.extend(log.iter().filter_map(|l| l.organisation_id));
+        org_ids.extend(applications.iter().map(|a| a.employer_id));
         let orgs: HashMap<i64, String> = organisation::Entity::find()
             .filter(organisation::Column::Id.is_in(org_ids))
             .all(txn)
@@ -237,6 +300,40 @@ pub async fn export(
                             note: e.note.clone(),
                         })
                         .collect(),
+                })
+                .collect(),
+            accepted_regions: regions.into_iter().map(|r| r.region_code).collect(),
+            enrolments: enrolments
+                .into_iter()
+                .map(|e| ExportedEnrolment {
+                    id: id::encode(NodeType::Enrolment, e.id),
+                    course_run: e.course_run_id.map(|r| id::encode(NodeType::CourseRun, r)),
+                    exam_session: e
+                        .exam_session_id
+                        .map(|s| id::encode(NodeType::ExamSession, s)),
+                    status: e.status,
+                    reason: e.reason,
+                    requested_at: time(e.created_at),
+                })
+                .collect(),
+            referrals: referrals
+                .into_iter()
+                .map(|r| ExportedReferral {
+                    id: id::encode(NodeType::Referral, r.id),
+                    offer: id::encode(NodeType::PlacementOffer, r.offer_id),
+                    status: r.status,
+                    reason: r.reason,
+                    referred_at: time(r.created_at),
+                })
+                .collect(),
+            funding_applications: applications
+                .into_iter()
+                .map(|a| ExportedApplication {
+                    id: id::encode(NodeType::FundingApplication, a.id),
+                    programme: id::encode(NodeType::FundingProgramme, a.programme_id),
+                    employer: org(a.employer_id),
+                    status: a.status,
+                    created_at: time(a.created_at),
                 })
                 .collect(),
             access_log: log

@@ -431,7 +431,7 @@ async fn facts(
 }
 
 /// The measures the candidate's decisions allow, or `None` if there is no decision yet.
-async fn allowed_by_decisions(
+pub(crate) async fn allowed_by_decisions(
     txn: &DatabaseTransaction,
     candidate_id: i64,
 ) -> AppResult<Option<Vec<CompensatoryMeasure>>> {
@@ -631,21 +631,6 @@ fn event(
     }
 }
 
-/// Candidate `id` if it is one of advisory centre `org`'s. Enrolling needs no scope to
-/// read candidates: the centre's own are found by the ownership rule alone.
-async fn own_candidate(
-    txn: &DatabaseTransaction,
-    org: i64,
-    id: i64,
-) -> AppResult<candidate::Model> {
-    candidate::Entity::find()
-        .filter(candidate::Column::Id.in_subquery(owned_by(org)))
-        .filter(candidate::Column::Id.eq(id))
-        .one(txn)
-        .await?
-        .ok_or_else(|| candidates::WRITE.not_found(id))
-}
-
 /// Enrols one of the caller's candidates into a run or session: CONFIRMED on a free
 /// seat, otherwise WAITLISTED with a place in line.
 pub async fn request(
@@ -660,7 +645,7 @@ pub async fn request(
     } = input;
     let requested_by = advisory_writer(principal)?;
     crate::db::write(db, async |txn| {
-        let cand = own_candidate(txn, requested_by, candidate_id).await?;
+        let cand = candidates::own_candidate(txn, requested_by, candidate_id).await?;
         let facts = facts(txn, principal, reference, target).await?;
         check_request(txn, &cand, target, &facts).await?;
         // From here the run's or session's row is locked until commit.

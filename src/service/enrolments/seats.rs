@@ -31,7 +31,7 @@ pub struct Counts {
 
 /// `sql` with its numbered parameters as the backend writes them (`$1` on
 /// PostgreSQL, `?1` on SQLite).
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => sql.to_owned(),
         _ => {
@@ -58,10 +58,13 @@ pub fn free<C: ColumnTrait>(status: C, taken: C, max: C) -> Condition {
 /// now: someone changed it since it was read (`CONFLICT`), or enrolments took more seats
 /// than it would offer.
 pub fn refused_write(what: &str, expected: i32, version: i32, seats_taken: i32) -> AppError {
-    if version != expected {
-        return crate::service::courses::stale(what, version);
-    }
-    AppError::bad_input("seatsMax", format!("{seats_taken} seats are already taken"))
+    crate::service::courses::stale_or_over(
+        what,
+        expected,
+        version,
+        "seatsMax",
+        format!("{seats_taken} seats are already taken"),
+    )
 }
 
 /// The `UPDATE` that takes a seat of `target` for a new enrolment if one is free and

@@ -40,6 +40,16 @@ pub enum AppError {
     /// The object changed since the caller read it (`CONFLICT`).
     #[error("{0}")]
     Conflict(String),
+    /// A grant larger than what remains of a programme's budget (`BUDGET_EXCEEDED`);
+    /// `remaining` says how much is left, as a decimal amount of `currency`.
+    #[error(
+        "the programme has {remaining} {currency} left; {requested} {currency} cannot be granted"
+    )]
+    BudgetExceeded {
+        remaining: String,
+        requested: String,
+        currency: String,
+    },
     /// The caller sent too many requests (`RATE_LIMITED`).
     #[error("too many requests; retry after {retry_after_secs} s")]
     RateLimited {
@@ -122,6 +132,7 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadUserInput { .. } => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
+            AppError::BudgetExceeded { .. } => "BUDGET_EXCEEDED",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }

@@ -23,10 +23,14 @@ pub enum NodeType {
     Candidate,
     RecognitionCase,
     Consent,
+    PlacementOffer,
+    Referral,
+    FundingProgramme,
+    FundingApplication,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 10] = [
+    const ALL: [NodeType; 14] = [
         NodeType::Region,
         NodeType::Profession,
         NodeType::Organisation,
@@ -37,6 +41,10 @@ impl NodeType {
         NodeType::Candidate,
         NodeType::RecognitionCase,
         NodeType::Consent,
+        NodeType::PlacementOffer,
+        NodeType::Referral,
+        NodeType::FundingProgramme,
+        NodeType::FundingApplication,
     ];
 
     /// The GraphQL type name.
@@ -52,6 +60,10 @@ impl NodeType {
             NodeType::Candidate => "Candidate",
             NodeType::RecognitionCase => "RecognitionCase",
             NodeType::Consent => "Consent",
+            NodeType::PlacementOffer => "PlacementOffer",
+            NodeType::Referral => "Referral",
+            NodeType::FundingProgramme => "FundingProgramme",
+            NodeType::FundingApplication => "FundingApplication",
         }
     }
 }

@@ -162,3 +162,45 @@ async fn enrolments_under_runs_cost_the_same_statements_for_5_and_100_runs() {
         "statements for 5 and 100 runs: {counts:?}"
     );
 }
+
+#[tokio::test]
+async fn offers_referrals_matching_and_programmes_cost_the_same_statements_for_few_and_many() {
+    let app = TestApp::with_demo().await;
+    let advisory = app.demo_token("advisory").await;
+    let funder = app.demo_token("funder").await;
+    let cases = [
+        (
+            &advisory,
+            r#"query($n: Int!) { placementOffers(first: $n) { nodes { title professions { key } employer { name }
+                potentialCandidates { display } referrals(first: 5) { nodes { status candidate { code } } } } } }"#,
+            [30, 100],
+            "offers → professions, employer, count, referrals → candidate",
+        ),
+        (
+            &advisory,
+            r#"query($n: Int!) { candidates(first: $n) { nodes { code acceptedRegions { code }
+                matchingOffers(first: 5) { title professions { key } }
+                referrals(first: 5) { nodes { status offer { title } } } } } }"#,
+            [5, 100],
+            "candidates → matching offers, referrals → offer",
+        ),
+        (
+            &funder,
+            r#"query($n: Int!) { fundingProgrammes(last: $n) { nodes { name professions { key }
+                budget { remaining { amount } } statistics { applications { display } grantedByProfession { amount { amount } } }
+                applications(first: 50) { nodes { status requested { amount } candidate { code } timeline { toStatus } } } } } }"#,
+            [1, 4],
+            "programmes → figures, applications → candidate, timeline",
+        ),
+    ];
+    for (token, q, sizes, what) in cases {
+        let mut counts = Vec::new();
+        for n in sizes {
+            app.reset_statements();
+            app.query_as(token, q, json!({"n": n})).await;
+            counts.push(app.statements());
+        }
+        println!("{what}: {counts:?} statements for {sizes:?}");
+        assert_eq!(counts[0], counts[1], "{what}: {counts:?}");
+    }
+}

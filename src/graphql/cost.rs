@@ -36,6 +36,9 @@ const GROWING_LISTS: &[(&str, &str, u64)] = &[
     ("Candidate", "consents", 20),
     ("Candidate", "enrolments", 20),
     ("Candidate", "timeline", 100),
+    // At most 20 are accepted at registration.
+    ("Candidate", "acceptedRegions", 20),
+    ("FundingApplication", "timeline", 20),
     ("Enrolment", "history", 20),
     ("RecognitionCase", "timeline", 50),
 ];
@@ -91,6 +94,14 @@ impl ListBounds {
         set("Query", "professions", professions, Some(professions));
         set("Course", "professions", professions, None);
         set("ExamSession", "professions", professions, None);
+        set("PlacementOffer", "professions", professions, None);
+        set("FundingProgramme", "professions", professions, None);
+        set(
+            "ProgrammeStatistics",
+            "grantedByProfession",
+            professions,
+            None,
+        );
         for (ty, field, size) in GROWING_LISTS {
             set(ty, field, *size, None);
         }
@@ -327,6 +338,13 @@ impl Pricer<'_> {
                     (p, None)
                 } else if let Some(Value::List(ids)) = plan.argument(field, "ids") {
                     (ids.len() as u64, None)
+                } else if definition.is_some_and(|d| d.args.contains_key("first")) {
+                    // A plain list with a `first` (`Candidate.matchingOffers`).
+                    let n = match plan.argument(field, "first") {
+                        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+                        _ => DEFAULT_PAGE_SIZE as u64,
+                    };
+                    (n.min(MAX_PAGE_SIZE as u64), None)
                 } else if let Some(bound) = self.bounds.get(object, collected.name) {
                     (bound.per_parent, bound.total)
                 } else {

@@ -36,6 +36,14 @@ pub fn decorate(app: &AppError, err: &mut ServerError) {
             }
         }
         AppError::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
+        AppError::BudgetExceeded {
+            remaining,
+            currency,
+            ..
+        } => {
+            ext.set("remaining", remaining.as_str());
+            ext.set("currency", currency.as_str());
+        }
         AppError::Internal(cause) => {
             // The id lets an operator find the cause from a partner's report.
             let incident = incident_id();

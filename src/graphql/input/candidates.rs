@@ -64,6 +64,8 @@ pub struct RegisterCandidateInput {
     pub language_level: Option<LanguageLevel>,
     /// Region where the person lives or wants to work.
     pub region: String,
+    /// Further regions (codes) the person would move or commute to for work; offers there match too. A state includes its districts.
+    pub accepted_regions: Option<Vec<String>>,
     /// Personal data, kept apart from the pseudonymous facts.
     pub personal: PersonalDataInput,
 }
@@ -204,6 +206,7 @@ impl From<RegisterCandidateInput> for candidates::NewCandidate {
             profession: i.profession,
             language_level: i.language_level,
             region: i.region,
+            accepted_regions: i.accepted_regions.unwrap_or_default(),
             personal: candidates::PersonalData {
                 given_name: p.given_name,
                 family_name: p.family_name,

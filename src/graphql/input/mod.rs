@@ -7,8 +7,10 @@
 
 pub mod candidates;
 pub mod courses;
+pub mod funding;
 pub mod organisations;
 pub mod partners;
+pub mod placements;
 pub mod seats;
 
 pub use candidates::{
@@ -20,9 +22,20 @@ pub use courses::{
     CancelCourseRunInput, CourseFilter, CourseRunFilter, MoneyInput, RegisterCourseInput,
     ScheduleCourseRunInput, UpdateCourseInput, UpdateCourseRunInput,
 };
+pub use funding::{
+    AmendFundingApplicationInput, ApplyForFundingInput, DefineFundingProgrammeInput,
+    FileFundingFollowUpInput, FundingAmountInput, FundingApplicationFilter,
+    FundingApplicationNoteInput, FundingApplicationRefInput, FundingProgrammeFilter,
+    UpdateFundingProgrammeInput,
+};
 pub use organisations::OrganisationFilter;
 pub use partners::{
     RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,
+};
+pub use placements::{
+    ClosePlacementOfferInput, DeclineReferralInput, PlacementOfferFilter,
+    PublishPlacementOfferInput, ReferCandidateInput, ReferralFilter, ReferralRefInput,
+    UpdatePlacementOfferInput,
 };
 pub use seats::{
     CancelExamSessionInput, ConfirmEnrolmentInput, DeclineEnrolmentInput, EnrolmentFilter,

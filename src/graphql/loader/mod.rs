@@ -6,7 +6,9 @@ pub mod batch;
 pub mod case_file;
 pub mod catalogue;
 pub mod child_list;
+pub mod funding;
 pub mod keyed;
+pub mod placements;
 pub mod seats;
 
 use crate::auth::Principal;
@@ -17,12 +19,17 @@ use crate::service::course_runs::{self, CourseRunFilter};
 use crate::service::courses;
 use crate::service::enrolments::{self, EnrolmentFilter};
 use crate::service::exam_sessions::{self, ExamSessionFilter};
+use crate::service::funding::applications::{self as funding_applications, ApplicationFilter};
+use crate::service::funding::{self as programmes, ProgrammeFilter};
 use crate::service::pagination::{Page, PageRequest};
+use crate::service::placements::referrals::{self, ReferralFilter};
+use crate::service::placements::{self as offers, OfferFilter};
 use batch::{BatchFn, BatchLoader, Scheduler};
 use child_list::{ChildCountKey, ChildCounts, ChildLoader, ChildPageKey, ChildPages};
 use entity::{
     candidate, candidate_personal, case_event, consent, course, course_run, decision, enrolment,
-    enrolment_event, exam_session, organisation, recognition_case,
+    enrolment_event, exam_session, funding_application, funding_application_event,
+    funding_programme, organisation, placement_offer, recognition_case, referral,
 };
 use futures::FutureExt;
 use keyed::{Fetch, Keyed};
@@ -88,6 +95,39 @@ pub struct Loaders {
     pub history_by_enrolment: BatchLoader<Keyed<Vec<enrolment_event::Model>>>,
     /// [`seats::enrolment_events_by_candidate`].
     pub enrolment_events_by_candidate: BatchLoader<Keyed<Vec<enrolment_event::Model>>>,
+    /// [`placements::offers_by_id`].
+    pub placement_offer: BatchLoader<Keyed<placement_offer::Model>>,
+    /// [`placements::professions_by_offer`].
+    pub professions_by_offer: BatchLoader<Keyed<Vec<String>>>,
+    /// [`placements::potential_candidates_by_offer`].
+    pub potential_candidates_by_offer: BatchLoader<Keyed<u64>>,
+    /// [`placements::matching_offers_by_candidate`].
+    pub matching_offers_by_candidate: BatchLoader<Keyed<Vec<placement_offer::Model>>>,
+    /// `Organisation.placementOffers`: [`offers::OF_EMPLOYER`].
+    pub offers_of_employer: ChildLoader<placement_offer::Entity, OfferFilter>,
+    /// [`placements::referrals_by_id`].
+    pub referral: BatchLoader<Keyed<referral::Model>>,
+    /// `PlacementOffer.referrals`: [`referrals::OF_OFFER`].
+    pub referrals_of_offer: ChildLoader<referral::Entity, ReferralFilter>,
+    /// `Candidate.referrals`: [`referrals::OF_CANDIDATE`].
+    pub referrals_of_candidate: ChildLoader<referral::Entity, ReferralFilter>,
+    /// [`funding::programmes_by_id`].
+    pub funding_programme: BatchLoader<Keyed<funding_programme::Model>>,
+    /// [`funding::professions_by_programme`].
+    pub professions_by_programme: BatchLoader<Keyed<Vec<String>>>,
+    /// `Organisation.fundingProgrammes`: [`programmes::OF_FUNDER`].
+    pub programmes_of_funder: ChildLoader<funding_programme::Entity, ProgrammeFilter>,
+    /// [`funding::applications_by_id`].
+    pub funding_application: BatchLoader<Keyed<funding_application::Model>>,
+    /// `FundingProgramme.applications`: [`funding_applications::OF_PROGRAMME`].
+    pub applications_of_programme: ChildLoader<funding_application::Entity, ApplicationFilter>,
+    /// [`funding::history_by_application`].
+    pub history_by_application: BatchLoader<Keyed<Vec<funding_application_event::Model>>>,
+    /// [`funding::statistics_by_programme`].
+    pub statistics_by_programme:
+        BatchLoader<Keyed<crate::service::funding::statistics::ProgrammeStatistics>>,
+    /// [`placements::accepted_regions_by_candidate`].
+    pub accepted_regions_by_candidate: BatchLoader<Keyed<Vec<String>>>,
     env: Arc<LoaderEnv>,
     scheduler: Arc<Scheduler>,
 }
@@ -137,6 +177,46 @@ impl Loaders {
                 &env,
                 scheduler,
                 seats::enrolment_events_by_candidate,
+            ),
+            placement_offer: keyed_loader(&env, scheduler, placements::offers_by_id),
+            professions_by_offer: keyed_loader(&env, scheduler, placements::professions_by_offer),
+            potential_candidates_by_offer: keyed_loader(
+                &env,
+                scheduler,
+                placements::potential_candidates_by_offer,
+            ),
+            matching_offers_by_candidate: keyed_loader(
+                &env,
+                scheduler,
+                placements::matching_offers_by_candidate,
+            ),
+            offers_of_employer: ChildLoader::new(&env, &offers::OF_EMPLOYER, scheduler),
+            referral: keyed_loader(&env, scheduler, placements::referrals_by_id),
+            referrals_of_offer: ChildLoader::new(&env, &referrals::OF_OFFER, scheduler),
+            referrals_of_candidate: ChildLoader::new(&env, &referrals::OF_CANDIDATE, scheduler),
+            funding_programme: keyed_loader(&env, scheduler, funding::programmes_by_id),
+            professions_by_programme: keyed_loader(
+                &env,
+                scheduler,
+                funding::professions_by_programme,
+            ),
+            programmes_of_funder: ChildLoader::new(&env, &programmes::OF_FUNDER, scheduler),
+            funding_application: keyed_loader(&env, scheduler, funding::applications_by_id),
+            applications_of_programme: ChildLoader::new(
+                &env,
+                &funding_applications::OF_PROGRAMME,
+                scheduler,
+            ),
+            history_by_application: keyed_loader(&env, scheduler, funding::history_by_application),
+            statistics_by_programme: keyed_loader(
+                &env,
+                scheduler,
+                funding::statistics_by_programme,
+            ),
+            accepted_regions_by_candidate: keyed_loader(
+                &env,
+                scheduler,
+                placements::accepted_regions_by_candidate,
             ),
             env,
             scheduler: scheduler.clone(),

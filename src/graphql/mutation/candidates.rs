@@ -29,7 +29,7 @@ pub struct ConsentPayload {
 /// The result of `exportCandidateData`.
 #[derive(SimpleObject)]
 pub struct CandidateExportPayload {
-    /// Everything the hub holds about the person: pseudonymous facts, personal data, consents, cases with timeline and decision, and the access log.
+    /// Everything the hub holds about the person: pseudonymous facts, personal data, consents, cases with timeline and decision, accepted regions, enrolments, referrals, funding applications, and the access log.
     pub document: Json<serde_json::Value>,
 }
 

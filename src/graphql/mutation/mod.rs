@@ -4,7 +4,9 @@
 mod candidates;
 mod cases;
 mod courses;
+mod funding;
 mod partners;
+mod placements;
 mod seats;
 
 use async_graphql::MergedObject;
@@ -18,4 +20,6 @@ pub struct MutationRoot(
     candidates::CandidateMutation,
     cases::CaseMutation,
     seats::SeatsMutation,
+    placements::PlacementsMutation,
+    funding::FundingMutation,
 );

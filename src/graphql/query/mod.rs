@@ -1,10 +1,27 @@
 //! Query roots, one file per domain, merged into `QueryRoot`.
 
+/// The object behind `id` in `loader`, or `NOT_FOUND` naming `what`.
+macro_rules! lookup {
+    ($ctx:expr, $id:expr, $node:expr, $loader:ident, $wrap:ident, $what:literal) => {{
+        let key = id::decode_as(&$id, $node, "id")?;
+        request($ctx)?
+            .loaders
+            .$loader
+            .load_one(key)
+            .await?
+            .map($wrap)
+            .map(Some)
+            .ok_or_else(|| AppError::NotFound(format!("{} `{}`", $what, $id.as_str())).into())
+    }};
+}
+
 mod candidates;
 mod cases;
 mod courses;
+mod funding;
 mod node;
 mod organisations;
+mod placements;
 mod professions;
 mod regions;
 mod seats;
@@ -22,6 +39,8 @@ pub struct QueryRoot(
     organisations::OrganisationQuery,
     courses::CourseQuery,
     seats::SeatsQuery,
+    placements::PlacementsQuery,
+    funding::FundingQuery,
     viewer::ViewerQuery,
     candidates::CandidateQuery,
     cases::CaseQuery,

@@ -3,8 +3,9 @@
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::types::{
-    Candidate, Consent, Course, CourseRun, Enrolment, ExamSession, Node, Organisation, Profession,
-    RecognitionCase, Region,
+    Candidate, Consent, Course, CourseRun, Enrolment, ExamSession, FundingApplication,
+    FundingProgramme, Node, Organisation, PlacementOffer, Profession, RecognitionCase, Referral,
+    Region,
 };
 use crate::graphql::{reference, request};
 use crate::service::pagination::MAX_PAGE_SIZE;
@@ -90,6 +91,38 @@ async fn resolve(ctx: &Context<'_>, t: NodeType, key: &str) -> AppResult<Option<
                 .load_one(k)
                 .await?
                 .map(|m| Node::Consent(Consent(m))),
+            None => None,
+        },
+        NodeType::PlacementOffer => match numeric() {
+            Some(k) => loaders
+                .placement_offer
+                .load_one(k)
+                .await?
+                .map(|m| Node::PlacementOffer(PlacementOffer(m))),
+            None => None,
+        },
+        NodeType::Referral => match numeric() {
+            Some(k) => loaders
+                .referral
+                .load_one(k)
+                .await?
+                .map(|m| Node::Referral(Referral(m))),
+            None => None,
+        },
+        NodeType::FundingProgramme => match numeric() {
+            Some(k) => loaders
+                .funding_programme
+                .load_one(k)
+                .await?
+                .map(|m| Node::FundingProgramme(FundingProgramme(m))),
+            None => None,
+        },
+        NodeType::FundingApplication => match numeric() {
+            Some(k) => loaders
+                .funding_application
+                .load_one(k)
+                .await?
+                .map(|m| Node::FundingApplication(FundingApplication(m))),
             None => None,
         },
     })

@@ -2,10 +2,11 @@
 
 use super::connection::connection;
 use super::{
-    CaseEvent, Date, Enrolment, EnrolmentEvent, Organisation, Profession, RecognitionCase, Region,
-    TimelineEntry,
+    CaseEvent, Date, Enrolment, EnrolmentEvent, Organisation, PlacementOffer, Profession,
+    RecognitionCase, ReferralConnection, Region, TimelineEntry,
 };
 use crate::graphql::id::{self, NodeType};
+use crate::graphql::input::ReferralFilter;
 use crate::graphql::{reference, request};
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -115,6 +116,75 @@ impl Candidate {
             .await?
             .unwrap_or_default();
         Ok(consents.into_iter().map(Consent).collect())
+    }
+
+    /// Further regions the person would move or commute to for work (offers there match too).
+    async fn accepted_regions(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+        let codes = request(ctx)?
+            .loaders
+            .accepted_regions_by_candidate
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let regions = &reference(ctx)?.regions;
+        Ok(codes
+            .iter()
+            .filter_map(|c| regions.get(c))
+            .map(|r| Region(r.clone()))
+            .collect())
+    }
+
+    /// Open offers with a free slot that fit the person, soonest start first: for their profession, in their state or a region they accept, at their language level, and suiting their stage (a Praxiseinsatz only with a decision allowing the ADAPTATION_COURSE, praktisk tjänstgöring only with a Swedish case). Only the person's advisory centre sees it (`null` with `FORBIDDEN` for anyone else); refer with `referCandidate`.
+    async fn matching_offers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Number of offers (at most 100, default 20).")] first: Option<i32>,
+    ) -> Result<Option<Vec<PlacementOffer>>> {
+        let req = request(ctx)?;
+        if req.principal.organisation().map(|o| o.id) != Some(self.0.advisory_id) {
+            return Err(crate::error::AppError::Forbidden(
+                "only the candidate's advisory centre sees matching offers".into(),
+            )
+            .into());
+        }
+        let first = crate::service::pagination::PageArgs {
+            first,
+            ..Default::default()
+        }
+        .resolve("matchingOffers")?
+        .limit as usize;
+        Ok(Some(
+            req.loaders
+                .matching_offers_by_candidate
+                .load_one(self.0.id)
+                .await?
+                .unwrap_or_default()
+                .into_iter()
+                .take(first)
+                .map(PlacementOffer)
+                .collect(),
+        ))
+    }
+
+    /// The person's referrals to placement offers the caller may see (all for the advisory centre; an employer those to its offers), in the order they were made.
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the referrals must meet.")] filter: Option<ReferralFilter>,
+        #[graphql(desc = "Number of referrals from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of referrals from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<ReferralConnection> {
+        super::placement::referral_page(
+            ctx,
+            |l| &l.referrals_of_candidate,
+            self.0.id,
+            filter,
+            (first, after, last, before),
+        )
+        .await
     }
 
     /// The person's enrolments into course runs and exam sessions the caller may see (all of them for the advisory centre; for a school or exam office those addressed to it), oldest first.

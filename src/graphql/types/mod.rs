@@ -7,9 +7,11 @@ pub mod course;
 pub mod course_run;
 pub mod enrolment;
 pub mod exam_session;
+pub mod funding;
 pub mod node;
 pub mod organisation;
 pub mod partner_client;
+pub mod placement;
 pub mod profession;
 pub mod recognition_case;
 pub mod region;
@@ -22,9 +24,13 @@ pub use course::{Course, CourseConnection};
 pub use course_run::{CourseRun, CourseRunConnection};
 pub use enrolment::{Enrolment, EnrolmentConnection, EnrolmentEvent, TimelineEntry};
 pub use exam_session::{ExamSession, ExamSessionConnection};
+pub use funding::{
+    FundingApplication, FundingApplicationConnection, FundingProgramme, FundingProgrammeConnection,
+};
 pub use node::Node;
 pub use organisation::{Organisation, OrganisationConnection};
 pub use partner_client::PartnerClient;
+pub use placement::{PlacementOffer, PlacementOfferConnection, Referral, ReferralConnection};
 pub use profession::Profession;
 pub use recognition_case::{CaseEvent, Decision, RecognitionCase, RecognitionCaseConnection};
 pub use region::Region;

@@ -1,8 +1,8 @@
 //! The `Node` interface (Relay object identification).
 
 use super::{
-    Candidate, Consent, Course, CourseRun, Enrolment, ExamSession, Organisation, Profession,
-    RecognitionCase, Region,
+    Candidate, Consent, Course, CourseRun, Enrolment, ExamSession, FundingApplication,
+    FundingProgramme, Organisation, PlacementOffer, Profession, RecognitionCase, Referral, Region,
 };
 use async_graphql::{ID, Interface};
 
@@ -20,4 +20,8 @@ pub enum Node {
     Candidate(Candidate),
     RecognitionCase(RecognitionCase),
     Consent(Consent),
+    PlacementOffer(PlacementOffer),
+    Referral(Referral),
+    FundingProgramme(FundingProgramme),
+    FundingApplication(FundingApplication),
 }

@@ -1,9 +1,12 @@
 //! `Organisation`.
 
 use super::connection::connection;
-use super::{Course, CourseConnection, Date, ExamSession, ExamSessionConnection, Region};
+use super::{
+    Course, CourseConnection, Date, ExamSession, ExamSessionConnection, FundingProgramme,
+    FundingProgrammeConnection, PlacementOffer, PlacementOfferConnection, Region,
+};
 use crate::graphql::id::{self, NodeType};
-use crate::graphql::input::ExamSessionFilter;
+use crate::graphql::input::{ExamSessionFilter, FundingProgrammeFilter, PlacementOfferFilter};
 use crate::graphql::{reference, request};
 use crate::service::courses::BY_TITLE;
 use crate::service::exam_sessions;
@@ -145,6 +148,72 @@ impl Organisation {
             )
             .await?;
         Ok(ExamSessionConnection::new(rows, total, ExamSession))
+    }
+
+    /// Placement offers of this organisation (an employer), by start date.
+    async fn placement_offers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the offers must meet.")] filter: Option<PlacementOfferFilter>,
+        #[graphql(desc = "Number of offers from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of offers from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<PlacementOfferConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(crate::service::placements::BY_START.name)?;
+        let (rows, total) = request(ctx)?
+            .loaders
+            .child_page(
+                |l| &l.offers_of_employer,
+                self.0.id,
+                filter.unwrap_or_default().into(),
+                page,
+            )
+            .await?;
+        Ok(PlacementOfferConnection::new(rows, total, PlacementOffer))
+    }
+
+    /// Funding programmes this organisation (a funder) runs, by opening of their window.
+    async fn funding_programmes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Conditions the programmes must meet.")] filter: Option<
+            FundingProgrammeFilter,
+        >,
+        #[graphql(desc = "Number of programmes from the start (at most 100, default 20).")]
+        first: Option<i32>,
+        #[graphql(desc = "Cursor after which to start.")] after: Option<String>,
+        #[graphql(desc = "Number of programmes from the end (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which to stop.")] before: Option<String>,
+    ) -> Result<FundingProgrammeConnection> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .resolve(crate::service::funding::BY_YEAR.name)?;
+        let (rows, total) = request(ctx)?
+            .loaders
+            .child_page(
+                |l| &l.programmes_of_funder,
+                self.0.id,
+                filter.unwrap_or_default().into(),
+                page,
+            )
+            .await?;
+        Ok(FundingProgrammeConnection::new(
+            rows,
+            total,
+            FundingProgramme,
+        ))
     }
 
     /// When this record was created.

@@ -6,6 +6,7 @@
 
 mod case_file;
 mod names;
+mod placements;
 mod seats;
 
 use crate::config::DemoArgs;
@@ -28,8 +29,9 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-/// Demo clients: one per kind of partner (acting for the first demo organisation of
-/// that kind) and one operator client, with the scopes such a partner would get.
+/// Demo clients: one per kind of partner (acting for the demo organisation
+/// [`acting_for`] picks) and one operator client, with the scopes such a partner would
+/// get.
 pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     (
         Some(OrganisationKind::School),
@@ -57,13 +59,27 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::Employer),
-        "candidates:read placements:write funding:apply",
+        "candidates:read candidates:pii placements:write funding:apply",
     ),
-    (Some(OrganisationKind::Funder), "funding:decide stats:read"),
+    (
+        Some(OrganisationKind::Funder),
+        "candidates:read funding:decide stats:read",
+    ),
     (Some(OrganisationKind::JobAgency), "stats:read"),
     (Some(OrganisationKind::Municipality), "stats:read"),
     (None, "admin"),
 ];
+
+/// The demo organisation the client of `kind` acts for: the first of that kind, except
+/// that the funder's client is Region Stockholm's (the first Swedish funder), whose
+/// programme for praktisk tjänstgöring carries the demo's applications.
+fn acting_for(organisations: &[OrgSeed], kind: OrganisationKind) -> Option<usize> {
+    let of_kind = |o: &&OrgSeed| o.kind == kind;
+    let preferred = (kind == OrganisationKind::Funder)
+        .then(|| organisations.iter().position(|o| of_kind(&o) && o.swedish))
+        .flatten();
+    preferred.or_else(|| organisations.iter().position(|o| of_kind(&o)))
+}
 
 /// The credentials of a demo client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -522,15 +538,16 @@ fn run_seed(
 /// Inserts the demo network, or the parts of it that are missing, in one transaction:
 /// a failure leaves no partial part behind.
 ///
-/// The network has four parts, each in the tables of one migration: the partner
+/// The network has five parts, each in the tables of one migration: the partner
 /// directory and catalogue (organisations, courses, runs), the demo clients
-/// (`partner_client`), the case file (candidates, consents, cases) and the seats (exam
-/// sessions, enrolments). The `hub_meta` row [`META_KEY`] records the directory and the
+/// (`partner_client`), the case file (candidates, consents, cases), the seats (exam
+/// sessions, enrolments) and the placements (offers, referrals, funding programmes and
+/// applications). The `hub_meta` row [`META_KEY`] records the directory and the
 /// generator settings; it cannot outlive the directory, whose migration comes before its
 /// own. The other parts are recognised by their own rows (the `demo-…` client ids, the
-/// `KP-DEMO…` candidate codes, any exam session), so after their migrations are rolled
-/// back and applied again, `load` inserts them again, generated from the recorded
-/// settings to match the directory.
+/// `KP-DEMO…` candidate codes, any exam session, any placement offer), so after their
+/// migrations are rolled back and applied again, `load` inserts them again, generated
+/// from the recorded settings to match the directory.
 pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOutcome> {
     let recorded = recorded_network(db).await?;
     let network = match recorded {
@@ -555,7 +572,13 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
     let clients = missing_clients(db, &generated, network.seed).await?;
     let case_file_present = case_file::present(db).await?;
     let seats_present = seats::present(db).await?;
-    if recorded.is_some() && clients.is_empty() && case_file_present && seats_present {
+    let placements_present = placements::present(db).await?;
+    if recorded.is_some()
+        && clients.is_empty()
+        && case_file_present
+        && seats_present
+        && placements_present
+    {
         return Ok(DemoOutcome::AlreadyPresent(network));
     }
     let secrets: Vec<String> = clients.iter().map(|c| c.secret.clone()).collect();
@@ -590,7 +613,7 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
         let mut client_rows = Vec::new();
         for (client, hash) in clients.iter().zip(hashes) {
             let organisation = match client.kind {
-                Some(kind) => match generated.organisations.iter().position(|o| o.kind == kind) {
+                Some(kind) => match acting_for(&generated.organisations, kind) {
                     Some(i) => Some(ids[i]),
                     None => continue,
                 },
@@ -636,6 +659,14 @@ pub async fn load(db: &DatabaseConnection, args: &DemoArgs) -> AppResult<DemoOut
             .await?;
             summary.exam_sessions = inserted.exam_sessions;
             summary.enrolments = inserted.enrolments;
+        }
+        if !placements_present {
+            placements::insert(
+                txn,
+                &mut ChaCha8Rng::seed_from_u64(network.seed ^ 0x91ace),
+                network.anchor,
+            )
+            .await?;
         }
         Ok(DemoOutcome::Loaded { network, summary })
     })

@@ -340,6 +340,18 @@ impl World {
             "monthlySupervisorFee": {"amount": "0", "currency": "SEK"}}}})
     }
 
+    /// Employer A applies to `programme` for `referral`: the application as answered.
+    async fn apply(&self, programme: &str, referral: &str, months: i32, salary: &str) -> Value {
+        self.app
+            .query_as(
+                &self.employer_a,
+                APPLY,
+                World::application(programme, referral, months, salary),
+            )
+            .await["applyForFunding"]["fundingApplication"]
+            .clone()
+    }
+
     /// An accepted referral of a new Swedish physician (with FUNDING consent for
     /// `funder`) to `offer` of employer A.
     async fn accepted(&self, offer: &str, funder: Option<&str>) -> (String, String) {
@@ -880,15 +892,7 @@ async fn a_funding_application_goes_from_submission_to_follow_up_with_an_exact_b
             .await["id"],
     );
     let (_, referral) = w.accepted(&offer, Some(&w.funder_a_org)).await;
-    let applied = w
-        .app
-        .query_as(
-            &w.employer_a,
-            APPLY,
-            World::application(&programme, &referral, 6, "34000"),
-        )
-        .await;
-    let a = &applied["applyForFunding"]["fundingApplication"];
+    let a = &w.apply(&programme, &referral, 6, "34000").await;
     assert_eq!(a["status"], "SUBMITTED");
     assert_eq!(
         a["requested"],
@@ -1141,15 +1145,7 @@ async fn each_eligibility_rule_refuses_by_name_and_changes_nothing() {
         ("BAD_USER_INPUT", Some("input.costs.monthlySalary.currency"))
     );
     // Only funders grant, only the programme's funder sees the application.
-    let applied = w
-        .app
-        .query_as(
-            &w.employer_a,
-            APPLY,
-            World::application(&programme, &eligible, 6, "34000"),
-        )
-        .await;
-    let app_id = id_of(&applied["applyForFunding"]["fundingApplication"]["id"]);
+    let app_id = id_of(&w.apply(&programme, &eligible, 6, "34000").await["id"]);
     let (code, _) = w
         .app
         .error_as(&w.funder_b, GRANT, json!({"id": app_id, "amount": "1000"}))
@@ -1210,15 +1206,9 @@ async fn a_hundred_parallel_grants_never_overspend_the_budget() {
     let mut applications = Vec::new();
     for _ in 0..100 {
         let (_, referral) = w.accepted(&offer, Some(&w.funder_a_org)).await;
-        let v = w
-            .app
-            .query_as(
-                &w.employer_a,
-                APPLY,
-                World::application(&programme, &referral, 1, "100000"),
-            )
-            .await;
-        applications.push(id_of(&v["applyForFunding"]["fundingApplication"]["id"]));
+        applications.push(id_of(
+            &w.apply(&programme, &referral, 1, "100000").await["id"],
+        ));
     }
     let w = Arc::new(w);
     let tasks: Vec<_> = applications
@@ -1280,15 +1270,7 @@ async fn who_sees_offers_referrals_programmes_and_applications() {
             .await["id"],
     );
     let (_, referral) = w.accepted(&offer, Some(&w.funder_a_org)).await;
-    let submitted = w
-        .app
-        .query_as(
-            &w.employer_a,
-            APPLY,
-            World::application(&programme, &referral, 6, "30000"),
-        )
-        .await;
-    let submitted = id_of(&submitted["applyForFunding"]["fundingApplication"]["id"]);
+    let submitted = id_of(&w.apply(&programme, &referral, 6, "30000").await["id"]);
     let (_, referral2) = w.accepted(&offer, Some(&w.funder_a_org)).await;
     let mut draft_input = World::application(&programme, &referral2, 6, "30000");
     draft_input["input"]["submit"] = json!(false);

@@ -780,28 +780,14 @@ pub async fn request_completion(
     id: i64,
     missing: &str,
 ) -> AppResult<funding_application::Model> {
-    let missing = clean_note(missing, "note")?;
-    crate::db::write(db, async |txn| {
-        let current = FUNDER.editable(txn, principal, id).await?;
-        require(
-            &current,
-            &[ApplicationStatus::Submitted],
-            "sent back for completion",
-        )?;
-        save(
-            txn,
-            principal,
-            &current,
-            funding_application::ActiveModel {
-                status: Set(ApplicationStatus::Incomplete),
-                note: Set(Some(missing.clone())),
-                ..Default::default()
-            },
-            None,
-            Some(missing),
-        )
-        .await
-    })
+    answer_with_note(
+        db,
+        principal,
+        id,
+        missing,
+        (&[ApplicationStatus::Submitted], "sent back for completion"),
+        ApplicationStatus::Incomplete,
+    )
     .await
 }
 
@@ -812,22 +798,47 @@ pub async fn reject(
     id: i64,
     reason: &str,
 ) -> AppResult<funding_application::Model> {
-    let reason = clean_note(reason, "note")?;
+    answer_with_note(
+        db,
+        principal,
+        id,
+        reason,
+        (&ApplicationStatus::PENDING, "rejected"),
+        ApplicationStatus::Rejected,
+    )
+    .await
+}
+
+/// The funder moves an application in one of `from` to `to` with a note the employer
+/// sees (what is missing, why it is rejected); a rejection is a decision, dated today.
+async fn answer_with_note(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: i64,
+    note: &str,
+    (from, action): (&[ApplicationStatus], &str),
+    to: ApplicationStatus,
+) -> AppResult<funding_application::Model> {
+    let note = clean_note(note, "note")?;
     crate::db::write(db, async |txn| {
         let current = FUNDER.editable(txn, principal, id).await?;
-        require(&current, &ApplicationStatus::PENDING, "rejected")?;
+        require(&current, from, action)?;
         save(
             txn,
             principal,
             &current,
             funding_application::ActiveModel {
-                status: Set(ApplicationStatus::Rejected),
-                note: Set(Some(reason.clone())),
-                decided_on: Set(Some(today())),
+                status: Set(to),
+                note: Set(Some(note.clone())),
+                decided_on: if to == ApplicationStatus::Rejected {
+                    Set(Some(today()))
+                } else {
+                    sea_orm::ActiveValue::NotSet
+                },
                 ..Default::default()
             },
             None,
-            Some(reason),
+            Some(note),
         )
         .await
     })

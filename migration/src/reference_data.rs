@@ -5,6 +5,8 @@
 pub const REGIONS_CSV: &str = include_str!("../data/regions.csv");
 /// The professions file.
 pub const PROFESSIONS_CSV: &str = include_str!("../data/professions.csv");
+/// Pairs of neighbouring regions (a shared land border), each unordered pair once.
+pub const NEIGHBOURS_CSV: &str = include_str!("../data/neighbours.csv");
 
 /// One row of a reference data file: header name → value.
 pub type Row<'a> = Vec<(&'a str, &'a str)>;

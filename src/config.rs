@@ -216,6 +216,9 @@ pub struct ServeArgs {
     pub limits: Limits,
     #[command(flatten)]
     pub auth: AuthArgs,
+    /// A `stats:read` token written into the dashboard page (`/dashboard`), so viewers need none: anyone who can load the page then sees the aggregates this token may read.
+    #[arg(long, env = "KNOTENPUNKT_DASHBOARD_TOKEN", hide_env_values = true)]
+    pub dashboard_token: Option<String>,
 }
 
 /// Where tokens come from and what they must say.

@@ -374,9 +374,10 @@ async fn serve(mut args: ServeArgs) -> Result<(), BoxError> {
         );
     }
     let builtin = auth.issuer.is_some();
-    let state = AppState::new(conn.clone(), args.limits.clone(), auth)
+    let mut state = AppState::new(conn.clone(), args.limits.clone(), auth)
         .await
         .map_err(|e| format!("loading reference data: {}", detail(e)))?;
+    state.dashboard_token = args.dashboard_token.as_deref().map(Into::into);
     // What migrating and loading the demo network needed is not needed to serve.
     knotenpunkt::memory::release();
     knotenpunkt::memory::release_periodically();

@@ -1,6 +1,7 @@
 //! The HTTP surface: GraphQL, health probes, and the middleware every request passes.
 
 pub mod client_addr;
+pub mod dashboard;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
@@ -24,10 +25,13 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let limits = state.limits.clone();
     graphiql::prepare();
+    dashboard::prepare();
     crate::metrics::handle();
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/assets/{name}", get(graphiql::asset))
+        .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/assets/{name}", get(dashboard::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

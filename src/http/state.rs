@@ -26,6 +26,8 @@ pub struct AppState {
     pub limiters: Arc<Limiters>,
     /// Client secret verification at the token endpoint.
     pub secrets: Arc<SecretVerifier>,
+    /// The token the dashboard page carries for its viewers (`--dashboard-token`).
+    pub dashboard_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             auth: Arc::new(auth),
             graphql,
             secrets: Arc::new(SecretVerifier::new().await?),
+            dashboard_token: None,
         })
     }
 }

@@ -86,7 +86,8 @@
     var barHeight = 13;
     var gap = 3;
     var rowPad = 10;
-    var perRow = spec.series.length * (barHeight + gap) - gap + rowPad;
+    var twoLines = spec.rows.some(function (row) { return Array.isArray(row.label); });
+    var perRow = Math.max(spec.series.length * (barHeight + gap) - gap + rowPad, twoLines ? 32 : 0);
     var top = 6;
     var height = top + spec.rows.length * perRow + 4;
     var max = spec.max;
@@ -106,9 +107,10 @@
       var y = top + i * perRow;
       var group = el('g', { class: 'chart-row' });
       group.appendChild(label(0, y + (perRow - rowPad) / 2 + 4, row.label, LABEL - 8));
+      var barsHeight = row.bars.length * (barHeight + gap) - gap;
       row.bars.forEach(function (bar, j) {
         var series = spec.series.find(function (s) { return s.id === bar.series; });
-        var by = y + j * (barHeight + gap);
+        var by = y + (perRow - rowPad - barsHeight) / 2 + j * (barHeight + gap);
         var drawn = typeof bar.value === 'number' && max > 0;
         var w = drawn ? Math.max(bar.value > 0 ? 1 : 0, (Math.max(bar.value, 0) / max) * span) : 0;
         var attrs = Object.assign({

@@ -182,6 +182,19 @@
     return wrapper;
   }
 
+  // A name that may wrap after its slashes ("Pflegefachfrau/Pflegefachmann").
+  function breakable(text) {
+    var parts = String(text).split('/');
+    var out = [];
+    parts.forEach(function (part, i) {
+      out.push(i < parts.length - 1 ? part + '/' : part);
+      if (i < parts.length - 1) {
+        out.push(h('wbr'));
+      }
+    });
+    return out;
+  }
+
   function rowHeader(text) {
     return h('th', { scope: 'row' }, [text]);
   }
@@ -193,6 +206,11 @@
   // ---- the API -----------------------------------------------------------------------
 
   function AuthError() {}
+
+  // The hub's request budget for this token is spent for now (HTTP 429).
+  function RateLimited(seconds) {
+    this.seconds = seconds;
+  }
 
   function gql(query, variables, anonymous) {
     var headers = { 'content-type': 'application/json', accept: 'application/json' };
@@ -208,6 +226,10 @@
       if (response.status === 401) {
         throw new AuthError();
       }
+      if (response.status === 429) {
+        var wait = parseInt(response.headers.get('retry-after'), 10);
+        throw new RateLimited(Math.min(Math.max(isNaN(wait) ? 5 : wait, 1), 60));
+      }
       return response.json().then(function (answer) {
         if (answer.errors && answer.errors.length) {
           var e = answer.errors[0];
@@ -221,24 +243,30 @@
 
   var CELL = 'key { dimension value label } count display flags';
   var COUNT = 'count display flags';
+  var CASE_FILTER_VARS = '$region: String, $profession: String, $from: Date, $to: Date';
+  var CASE_FILTER = '{region: $region, profession: $profession, submittedFrom: $from, submittedTo: $to}';
   var QUERIES = {
     options: 'query DashboardOptions($lang: Lang!) { countries: regions(level: COUNTRY) { code label(lang: $lang) } ' +
       'states: regions(level: STATE) { code label(lang: $lang) parent { code } } professions { key label(lang: $lang) } }',
     labels: 'query DashboardLabels($lang: Lang!, $enums: [String!]) { labels(lang: $lang, enums: $enums) { enum value label } }',
-    demand: 'query DashboardDemandGaps($filter: DemandGapFilter, $lang: Lang!) { demandGaps(filter: $filter) { ' +
+    // Filters are scalar variables inside the argument, so the page does not depend on the
+    // names of the API's input types.
+    demand: 'query DashboardDemandGaps($region: String, $profession: String, $lang: Lang!) { ' +
+      'demandGaps(filter: {region: $region, profession: $profession}) { ' +
       'region { code label(lang: $lang) } profession { key label(lang: $lang) } measure need { ' + COUNT + ' } seats offers gap } }',
-    funnel: 'query DashboardFunnel($filter: StatisticsFilter, $lang: Lang!) { caseFunnel(filter: $filter, lang: $lang) { ' +
+    funnel: 'query DashboardFunnel(' + CASE_FILTER_VARS + ') { caseFunnel(filter: ' + CASE_FILTER + ') { ' +
       'stage count { ' + COUNT + ' } medianDaysFromPrevious } }',
-    overdue: 'query DashboardOverdue($filter: StatisticsFilter, $lang: Lang!) { statistics(groupBy: [AUTHORITY], filter: $filter, lang: $lang) { ' +
+    overdue: 'query DashboardOverdue(' + CASE_FILTER_VARS + ', $lang: Lang!) { ' +
+      'statistics(groupBy: [AUTHORITY], filter: ' + CASE_FILTER + ', lang: $lang) { ' +
       'cells { ' + CELL + ' overdueShare } disclosure { description } } }',
-    pooling: 'query DashboardPooling($filter: PoolingFilter, $lang: Lang!) { poolingSuggestions(filter: $filter) { ' +
+    pooling: 'query DashboardPooling($profession: String, $lang: Lang!) { poolingSuggestions(filter: {profession: $profession}) { ' +
       'profession { key label(lang: $lang) } measure regions { code label(lang: $lang) } need { ' + COUNT + ' } ' +
       'providers { id name } fundingProgrammes { id name } } }',
-    funding: 'query DashboardFunding($filter: FundingProgrammeFilter, $lang: Lang!) { fundingProgrammes(first: 100, filter: $filter) { ' +
-      'nodes { id name year funder { name } region { code label(lang: $lang) } ' +
+    funding: 'query DashboardFunding($profession: String) { fundingProgrammes(first: 100, filter: {profession: $profession}) { ' +
+      'nodes { id name year funder { name } ' +
       'budget { total { amount currency } committed { amount currency } paid { amount currency } remaining { amount currency } } } } }',
-    statistics: 'query DashboardStatistics($groupBy: [StatisticsDimension!]!, $filter: StatisticsFilter, $lang: Lang!) { ' +
-      'statistics(groupBy: $groupBy, filter: $filter, lang: $lang) { groupBy cells { ' + CELL + ' } ' +
+    statistics: 'query DashboardStatistics($groupBy: [StatisticsDimension!]!, ' + CASE_FILTER_VARS + ', $lang: Lang!) { ' +
+      'statistics(groupBy: $groupBy, filter: ' + CASE_FILTER + ', lang: $lang) { groupBy cells { ' + CELL + ' } ' +
       'margins { dimension cells { ' + CELL + ' } } total { ' + CELL + ' } ' +
       'disclosure { method threshold roundingBase description } } }'
   };
@@ -247,20 +275,15 @@
     return state.lang.toUpperCase();
   }
 
-  // Variables with only the filters that are set.
-  function compact(object) {
-    var out = {};
-    Object.keys(object).forEach(function (k) {
-      if (object[k] !== '' && object[k] !== null && object[k] !== undefined) {
-        out[k] = object[k];
-      }
-    });
-    return Object.keys(out).length ? out : null;
-  }
-
-  function statisticsFilter() {
+  // The filters as variables; `null` where none is chosen.
+  function filterVars(extra) {
     var f = state.filters;
-    return compact({ region: f.region, profession: f.profession, submittedFrom: f.from, submittedTo: f.to });
+    return Object.assign({
+      region: f.region || null,
+      profession: f.profession || null,
+      from: f.from || null,
+      to: f.to || null
+    }, extra || {});
   }
 
   // ---- filter options ----------------------------------------------------------------
@@ -379,34 +402,34 @@
       filters: ['region', 'profession'],
       load: function () {
         var f = state.filters;
-        return gql(QUERIES.demand, { filter: compact({ region: f.region, profession: f.profession }), lang: langVar() });
+        return gql(QUERIES.demand, { region: f.region || null, profession: f.profession || null, lang: langVar() });
       },
       render: renderDemand
     },
     funnel: {
       filters: ['region', 'profession', 'period'],
-      load: function () { return gql(QUERIES.funnel, { filter: statisticsFilter(), lang: langVar() }); },
+      load: function () { return gql(QUERIES.funnel, filterVars()); },
       render: renderFunnel
     },
     overdue: {
       filters: ['region', 'profession', 'period'],
-      load: function () { return gql(QUERIES.overdue, { filter: statisticsFilter(), lang: langVar() }); },
+      load: function () { return gql(QUERIES.overdue, filterVars({ lang: langVar() })); },
       render: renderOverdue
     },
     pooling: {
       filters: ['profession'],
-      load: function () { return gql(QUERIES.pooling, { filter: compact({ profession: state.filters.profession }), lang: langVar() }); },
+      load: function () { return gql(QUERIES.pooling, { profession: state.filters.profession || null, lang: langVar() }); },
       render: renderPooling
     },
     funding: {
       filters: ['profession'],
-      load: function () { return gql(QUERIES.funding, { filter: compact({ profession: state.filters.profession }), lang: langVar() }); },
+      load: function () { return gql(QUERIES.funding, { profession: state.filters.profession || null }); },
       render: renderFunding
     },
     statistics: {
       filters: ['region', 'profession', 'period'],
       load: function () {
-        return gql(QUERIES.statistics, { groupBy: state.groupBy.slice(), filter: statisticsFilter(), lang: langVar() });
+        return gql(QUERIES.statistics, filterVars({ groupBy: state.groupBy.slice(), lang: langVar() }));
       },
       render: renderStatistics
     }
@@ -456,8 +479,7 @@
     var rows = ordered.map(function (g) {
       var key = demandKey(g);
       return h('tr', { 'data-key': key }, [
-        rowHeader(g.region.label),
-        h('td', {}, [g.profession.label]),
+        h('th', { scope: 'row' }, [g.region.label, h('span', { className: 'sub' }, breakable(g.profession.label))]),
         h('td', {}, [enumLabel('CompensatoryMeasure', g.measure)]),
         countCell('demand.need', key, g.need),
         valueCell('demand.seats', key, g.seats, number(g.seats)),
@@ -466,7 +488,7 @@
       ]);
     });
     return [chart, table([
-      { label: t('region') }, { label: t('profession') }, { label: t('measure') },
+      { label: t('region') + ' · ' + t('profession') }, { label: t('measure') },
       { label: t('need'), numeric: true }, { label: t('seats'), numeric: true },
       { label: t('offers'), numeric: true }, { label: t('gap'), numeric: true }
     ], rows, { label: t('demandTitle') })];
@@ -530,8 +552,10 @@
       max: 1,
       rows: ordered.map(function (c) {
         var share = c.overdueShare === undefined ? null : c.overdueShare;
+        // "Body – its department" on two lines.
+        var parts = name(c).split(' – ');
         return {
-          label: name(c),
+          label: parts.length > 1 ? [parts[0], parts.slice(1).join(' – ')] : parts[0],
           bars: [{ series: 'share', value: share, text: shareText(c), attrs: figureAttrs('overdue.share', cellKey(c), share) }]
         };
       })
@@ -753,7 +777,19 @@
     section.querySelector('.applies').textContent = appliesText(spec.filters);
     setStatus(section, 'loading');
     content.replaceChildren(message(t('loading'), 'message loading'));
-    return spec.load().then(function (data) {
+    // When the token's budget is spent, the section waits as long as the hub asks and
+    // tries again, a few times.
+    var attempt = function (left) {
+      return spec.load().catch(function (error) {
+        if (!(error instanceof RateLimited) || left === 0 || generation !== state.generation) {
+          throw error;
+        }
+        content.replaceChildren(message(t('rateLimited', { n: error.seconds }), 'message loading'));
+        return new Promise(function (resolve) { setTimeout(resolve, error.seconds * 1000); })
+          .then(function () { return attempt(left - 1); });
+      });
+    };
+    return attempt(3).then(function (data) {
       if (generation !== state.generation) {
         return;
       }
@@ -766,6 +802,8 @@
       if (error instanceof AuthError) {
         tokenRefused();
         content.replaceChildren(message(t('tokenRefused'), 'message error'));
+      } else if (error instanceof RateLimited) {
+        content.replaceChildren(message(t('busy'), 'message error'));
       } else {
         content.replaceChildren(message(t('failed', { message: error.message }), 'message error'));
       }

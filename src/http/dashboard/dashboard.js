@@ -439,8 +439,13 @@
     return g.region.code + '|' + g.profession.key + '|' + g.measure;
   }
 
+  // What the API names by reference data it no longer has (`null`).
+  var UNKNOWN = { code: '', key: '', label: '–' };
+
   function renderDemand(data) {
-    var gaps = data.demandGaps;
+    var gaps = data.demandGaps.map(function (g) {
+      return Object.assign({}, g, { region: g.region || UNKNOWN, profession: g.profession || UNKNOWN });
+    });
     if (!gaps.length) {
       return [message(t('empty'))];
     }
@@ -586,7 +591,9 @@
   }
 
   function renderPooling(data) {
-    var suggestions = data.poolingSuggestions;
+    var suggestions = data.poolingSuggestions.map(function (p) {
+      return Object.assign({}, p, { profession: p.profession || UNKNOWN });
+    });
     if (!suggestions.length) {
       return [message(t('empty'))];
     }
@@ -867,7 +874,8 @@
     } else {
       status.textContent = t('tokenMissing');
     }
-    $('access-forms').hidden = state.source === 'operator' || (!!state.token && !state.notice);
+    // A viewer may enter a token of their own when there is none, or it was refused.
+    $('access-forms').hidden = !!state.token && !state.notice;
     $('forget').hidden = state.source !== 'session';
   }
 

@@ -8,10 +8,10 @@
 //!   100), applied to its `edges` and `nodes`;
 //! - `nodes(ids:)` by the number of ids;
 //! - any other list by its real bound (`Region.children`: the most children any
-//!   region has; `professions`: the number of professions; introspection: the most
-//!   fields, arguments, interfaces… any type has), or by the declared estimate of
-//!   lists that grow with use (a candidate's cases, a case's timeline), which the
-//!   execution budget backs;
+//!   region has; `professions`: the number of professions; `labels`: the number of
+//!   labelled enum values; introspection: the most fields, arguments, interfaces… any
+//!   type has), or by the declared estimate of lists that grow with use (a candidate's
+//!   cases, a case's timeline), which the execution budget backs;
 //! - a list whose items belong to exactly one parent (a region's children, a type's
 //!   fields) never by more than all such items together, when its parents are
 //!   themselves distinct: `regions { children }` costs the regions, not regions ×
@@ -22,8 +22,8 @@
 use crate::graphql::plan::{
     Collected, Collection, FieldPlan, object_types, select_operation, unwrap_type,
 };
-use crate::service::Reference;
 use crate::service::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::service::{Reference, labels};
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Value, Variables};
 use std::collections::HashMap;
@@ -102,6 +102,9 @@ impl ListBounds {
             professions,
             None,
         );
+        // Every label the tables hold, whatever `enums` asks for.
+        let labels = labels::len() as u64;
+        set("Query", "labels", labels, Some(labels));
         for (ty, field, size) in GROWING_LISTS {
             set(ty, field, *size, None);
         }

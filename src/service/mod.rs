@@ -28,6 +28,7 @@ pub mod enrolments;
 pub mod exam_sessions;
 pub mod funding;
 pub mod json_select;
+pub mod labels;
 pub mod organisations;
 pub mod pagination;
 pub mod placements;

@@ -19,6 +19,7 @@ mod candidates;
 mod cases;
 mod courses;
 mod funding;
+mod labels;
 mod node;
 mod organisations;
 mod placements;
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     regions::RegionQuery,
     professions::ProfessionQuery,
+    labels::LabelQuery,
     organisations::OrganisationQuery,
     courses::CourseQuery,
     seats::SeatsQuery,

@@ -325,6 +325,10 @@ pub struct Limits {
         num_args = 0..=1, require_equals = true, default_value = "true",
         default_missing_value = "true", value_parser = BoolishValueParser::new())]
     pub compiled_reads: bool,
+    /// Disclosure control of statistics: counts below this are suppressed, the others rounded to multiples of it (3 to 10; README, "Disclosure control").
+    #[arg(long, env = "KNOTENPUNKT_STATS_THRESHOLD", default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(3..=10))]
+    pub stats_threshold: u32,
     #[command(flatten)]
     pub rate: RateLimits,
 }

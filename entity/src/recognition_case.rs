@@ -102,6 +102,9 @@ pub struct Model {
     pub decided_on: Option<Date>,
     /// JSON array of the documents still missing.
     pub missing_documents: Json,
+    /// A fixed random key in `0..65536`, drawn when the case is opened: disclosure
+    /// control perturbs a count by the sum of its cases' keys (the cell key method).
+    pub record_key: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

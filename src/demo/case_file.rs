@@ -17,6 +17,7 @@ use entity::organisation::OrganisationKind;
 use entity::recognition_case::{CaseOrigin, CaseStatus};
 use entity::{candidate, candidate_personal, case_event, consent, decision, recognition_case};
 use rand::Rng;
+use rand::SeedableRng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 use sea_orm::ActiveValue::Set;
@@ -25,6 +26,10 @@ use serde_json::json;
 
 /// The code prefix of demo candidates: how a loaded case file is recognised.
 pub(super) const CODE_PREFIX: &str = "KP-DEMO";
+
+/// The seed of the demo cases' record keys.
+const RECORD_KEY_SEED: u64 = 0x4b50_4b45_5953;
+const RECORD_KEYS: i32 = crate::service::disclosure::RECORD_KEYS as i32;
 
 /// Whether the demo case file is present (any candidate with a demo code).
 pub(super) async fn present(db: &DatabaseConnection) -> AppResult<bool> {
@@ -244,6 +249,38 @@ struct Event {
     note: Option<String>,
 }
 
+/// The districts of the Land a region lies in (none for a Swedish län), from the
+/// reference data file.
+fn districts_of(region: &str) -> &'static [&'static str] {
+    use migration::reference_data::{REGIONS_CSV, field, parse};
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static BY_STATE: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    static PARENT: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    let rows = || parse(REGIONS_CSV).unwrap_or_default();
+    let by_state = BY_STATE.get_or_init(|| {
+        let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for r in rows().iter().filter(|r| field(r, "level") == "DISTRICT") {
+            map.entry(field(r, "parent"))
+                .or_default()
+                .push(field(r, "code"));
+        }
+        map
+    });
+    let parent = PARENT.get_or_init(|| {
+        rows()
+            .iter()
+            .map(|r| (field(r, "code"), field(r, "parent")))
+            .collect()
+    });
+    let state = if by_state.contains_key(region) {
+        region
+    } else {
+        parent.get(region).copied().unwrap_or(region)
+    };
+    by_state.get(state).map_or(&[], Vec::as_slice)
+}
+
 /// Inserts candidates (with personal data and consents) and their cases; returns the
 /// numbers of candidates and cases.
 pub(super) async fn insert(
@@ -263,6 +300,9 @@ pub(super) async fn insert(
     let mut n_candidates = 0;
     let mut n_cases = 0;
     let mut serial = 0usize;
+    // Record keys come from a stream of their own, so the rest of the demo stays as
+    // the seed makes it.
+    let mut record_keys = ChaCha8Rng::seed_from_u64(RECORD_KEY_SEED);
     for (network, per) in PER_NETWORK.iter().enumerate() {
         let advisories = of_kind(network, OrganisationKind::Advisory);
         let authorities = of_kind(network, OrganisationKind::Authority);
@@ -294,7 +334,17 @@ pub(super) async fn insert(
                 14..19 => Some(LanguageLevel::C1),
                 _ => None,
             };
-            let region = orgs[advisory].region;
+            // Half live where their advisory centre is, the others anywhere in its
+            // Land, as people do: small numbers in many districts.
+            let region = if serial.is_multiple_of(2) {
+                orgs[advisory].region
+            } else {
+                let districts = districts_of(orgs[advisory].region);
+                districts
+                    .get((serial / 2) % districts.len().max(1))
+                    .copied()
+                    .unwrap_or(orgs[advisory].region)
+            };
             let created = at(anchor - Duration::days(rng.random_range(30..460)), 9);
             // Codes are unique by construction: a serial number in the demo's own range.
             let code = format!("{CODE_PREFIX}{serial:04}");
@@ -572,6 +622,7 @@ pub(super) async fn insert(
                 due_on: Set(due_on),
                 decided_on: Set(decided_on),
                 missing_documents: Set(json!(missing)),
+                record_key: Set(record_keys.random_range(0..RECORD_KEYS)),
                 created_at: Set(at(submitted, 9)),
                 updated_at: Set(now),
                 version: Set(events.len() as i32),

@@ -23,6 +23,7 @@ use crate::graphql::plan::{
     Collected, Collection, FieldPlan, object_types, select_operation, unwrap_type,
 };
 use crate::service::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::service::statistics as stats;
 use crate::service::{Reference, labels};
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Value, Variables};
@@ -41,6 +42,40 @@ const GROWING_LISTS: &[(&str, &str, u64)] = &[
     ("FundingApplication", "timeline", 20),
     ("Enrolment", "history", 20),
     ("RecognitionCase", "timeline", 50),
+];
+
+/// Lists of the statistics, bounded by the service (`statistics::MAX_CELLS` …).
+const STATISTICS_LISTS: &[(&str, &str, u64)] = &[
+    ("Statistics", "groupBy", stats::MAX_DIMENSIONS as u64),
+    ("Statistics", "cells", stats::MAX_CELLS as u64),
+    ("Statistics", "margins", stats::MAX_DIMENSIONS as u64),
+    ("StatisticsMargin", "cells", stats::MAX_CELLS as u64),
+    ("StatisticsCell", "key", stats::MAX_DIMENSIONS as u64),
+    // Disclosure control sets one flag at most.
+    ("StatisticsCell", "flags", 1),
+    ("DisclosedCount", "flags", 1),
+    ("Query", "caseFunnel", 4),
+    ("Query", "demandGaps", stats::demand::MAX_ROWS as u64),
+    (
+        "Query",
+        "poolingSuggestions",
+        stats::pooling::MAX_SUGGESTIONS as u64,
+    ),
+    (
+        "PoolingSuggestion",
+        "regions",
+        *stats::pooling::GROUP_SIZES.end() as u64,
+    ),
+    (
+        "PoolingSuggestion",
+        "providers",
+        stats::pooling::MAX_LISTED as u64,
+    ),
+    (
+        "PoolingSuggestion",
+        "fundingProgrammes",
+        stats::pooling::MAX_LISTED as u64,
+    ),
 ];
 
 /// The size of one list field.
@@ -105,7 +140,7 @@ impl ListBounds {
         // Every label the tables hold, whatever `enums` asks for.
         let labels = labels::len() as u64;
         set("Query", "labels", labels, Some(labels));
-        for (ty, field, size) in GROWING_LISTS {
+        for (ty, field, size) in GROWING_LISTS.iter().chain(STATISTICS_LISTS) {
             set(ty, field, *size, None);
         }
 

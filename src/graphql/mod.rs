@@ -94,11 +94,18 @@ pub fn executor(
 ) -> direct::Executor {
     let shape = extensions::RequestShape::new(limits);
     let shared = shape.shape().clone();
+    let policy = crate::service::disclosure::Policy::with_threshold(limits.stats_threshold)
+        .unwrap_or_default();
     let guarded = guarded(types(), shape)
         .data(db.clone())
         .data(reference.clone())
+        .data(policy)
         .finish();
-    let unguarded = types().data(db.clone()).data(reference.clone()).finish();
+    let unguarded = types()
+        .data(db.clone())
+        .data(reference.clone())
+        .data(policy)
+        .finish();
     // Compiled reads build JSON with PostgreSQL's functions; SQLite resolves every field.
     let compiled_reads = (limits.compiled_reads
         && db.get_database_backend() == sea_orm::DbBackend::Postgres)

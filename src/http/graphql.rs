@@ -115,14 +115,14 @@ fn prepare(
 }
 
 /// Who is calling and what they may spend: the principal and its rate limit budget.
-struct Caller {
-    principal: Principal,
-    budget: Option<Arc<RequestBudget>>,
+pub(crate) struct Caller {
+    pub(crate) principal: Principal,
+    pub(crate) budget: Option<Arc<RequestBudget>>,
 }
 
 /// Authenticates the caller. A token that cannot be verified is refused (401), and the
 /// refusal is charged to the budget of the caller's address.
-async fn identify(
+pub(crate) async fn identify(
     state: &AppState,
     headers: &HeaderMap,
     addr: ClientAddr,
@@ -142,7 +142,7 @@ async fn identify(
 /// Settles a request with its budget and adds the `x-ratelimit-*` headers: an answer
 /// refused before any operation ran, or whose every operation was refused, becomes a
 /// 429 (the latter already is one, see `respond`).
-fn settle(budget: Option<&Arc<RequestBudget>>, mut response: Response) -> Response {
+pub(crate) fn settle(budget: Option<&Arc<RequestBudget>>, mut response: Response) -> Response {
     let Some(budget) = budget else {
         return response;
     };

@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod rate_limit;
 pub mod refusal;
 pub mod state;
+pub mod stats_csv;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/assets/{name}", get(graphiql::asset))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/assets/{name}", get(dashboard::asset))
+        .route("/stats.csv", get(stats_csv::get))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -34,6 +34,7 @@ pub mod pagination;
 pub mod placements;
 pub mod professions;
 pub mod regions;
+pub mod statistics;
 pub mod validation;
 
 use crate::error::AppResult;

@@ -5,7 +5,7 @@
 use crate::error::{AppError, AppResult};
 use entity::enums::RegionLevel;
 use entity::region;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Select};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, QueryOrder, Select};
 use std::collections::HashMap;
 
 /// Rows of `region` the caller may see: the region tree is public reference data. Only
@@ -21,6 +21,14 @@ pub struct RegionTree {
     regions: Vec<region::Model>,
     by_code: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
+    /// Regions sharing a land border (`migration/data/neighbours.csv`), both ways.
+    neighbours: HashMap<String, Vec<String>>,
+}
+
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Pair {
+    code: String,
+    neighbour_code: String,
 }
 
 impl RegionTree {
@@ -30,7 +38,25 @@ impl RegionTree {
             .order_by_asc(region::Column::Code)
             .all(db)
             .await?;
-        Ok(RegionTree::from_models(regions))
+        let pairs = Pair::find_by_statement(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT code, neighbour_code FROM region_neighbour ORDER BY code, neighbour_code",
+        ))
+        .all(db)
+        .await?;
+        let mut tree = RegionTree::from_models(regions);
+        for p in pairs {
+            tree.neighbours
+                .entry(p.code)
+                .or_default()
+                .push(p.neighbour_code);
+        }
+        Ok(tree)
+    }
+
+    /// The regions sharing a land border with `code`, in code order.
+    pub fn neighbours(&self, code: &str) -> &[String] {
+        self.neighbours.get(code).map_or(&[], Vec::as_slice)
     }
 
     fn from_models(regions: Vec<region::Model>) -> RegionTree {
@@ -49,6 +75,7 @@ impl RegionTree {
             regions,
             by_code,
             children,
+            neighbours: HashMap::new(),
         }
     }
 

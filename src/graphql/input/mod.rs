@@ -12,6 +12,7 @@ pub mod organisations;
 pub mod partners;
 pub mod placements;
 pub mod seats;
+pub mod statistics;
 
 pub use candidates::{
     CandidateFilter, CandidateRefInput, CaseFilter, ChangeCaseStatusInput, OpenCaseInput,
@@ -42,6 +43,7 @@ pub use seats::{
     ExamSessionFilter, PublishExamSessionInput, RecordEnrolmentResultInput, RequestEnrolmentInput,
     UpdateExamSessionInput, WithdrawEnrolmentInput,
 };
+pub use statistics::{DemandGapFilter, PoolingSuggestionFilter, StatisticsFilter};
 
 use crate::error::AppError;
 use crate::service::validation::Patch;

@@ -26,6 +26,7 @@ mod placements;
 mod professions;
 mod regions;
 mod seats;
+mod statistics;
 mod viewer;
 
 use async_graphql::MergedObject;
@@ -46,4 +47,5 @@ pub struct QueryRoot(
     viewer::ViewerQuery,
     candidates::CandidateQuery,
     cases::CaseQuery,
+    statistics::StatisticsQuery,
 );

@@ -17,6 +17,7 @@ pub mod profession;
 pub mod recognition_case;
 pub mod region;
 pub mod scalars;
+pub mod statistics;
 
 pub use audit_entry::{AuditEntry, AuditEntryConnection};
 pub use candidate::{Candidate, CandidateConnection, CandidatePersonal, Consent};

@@ -7,7 +7,7 @@ use crate::error::AppResult;
 use crate::service::validation::Problems;
 use chrono::{Months, NaiveDate};
 use entity::case_event::CaseEventKind;
-use entity::recognition_case::{self, CaseOrigin};
+use entity::recognition_case::{self, CaseOrigin, CaseStatus};
 use sea_orm::{ActiveEnum, DatabaseConnection};
 
 /// Professions recognised automatically under Directive 2005/36/EC (sectoral system);
@@ -52,7 +52,12 @@ pub fn due_date(
 
 /// Whether a case is past its due date without a decision on `today`.
 pub fn is_overdue(case: &recognition_case::Model, today: NaiveDate) -> bool {
-    UNDECIDED.contains(&case.status) && case.due_on.is_some_and(|d| d < today)
+    overdue(case.status, case.due_on, today)
+}
+
+/// Whether a case in `status` due on `due_on` is overdue on `today`.
+pub fn overdue(status: CaseStatus, due_on: Option<NaiveDate>, today: NaiveDate) -> bool {
+    UNDECIDED.contains(&status) && due_on.is_some_and(|d| d < today)
 }
 
 /// Steps of the file (completeness, missing documents) belong before the decision.

@@ -14,7 +14,7 @@ pub mod decisions;
 pub mod transitions;
 
 pub use deadlines::{
-    FileComplete, MissingDocuments, due_date, is_overdue, record_file_complete,
+    FileComplete, MissingDocuments, due_date, is_overdue, overdue, record_file_complete,
     update_missing_documents,
 };
 pub use decisions::{NewDecision, allowed_measures, decisions_of, record_decision};

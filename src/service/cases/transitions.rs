@@ -142,6 +142,7 @@ pub async fn open(
             due_on: Set(None),
             decided_on: Set(None),
             missing_documents: Set(serde_json::json!([])),
+            record_key: Set(crate::service::disclosure::record_key()),
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),

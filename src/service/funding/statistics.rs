@@ -40,13 +40,7 @@ fn median(mut days: Vec<i64>) -> Option<i64> {
     if (days.len() as u64) < MIN_CELL {
         return None;
     }
-    days.sort_unstable();
-    let n = days.len();
-    Some(if n % 2 == 1 {
-        days[n / 2]
-    } else {
-        (days[n / 2 - 1] + days[n / 2]) / 2
-    })
+    crate::service::disclosure::median(&mut days)
 }
 
 /// The figures of each of these programmes, from their submitted applications: two

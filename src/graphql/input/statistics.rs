@@ -17,6 +17,7 @@ pub struct StatisticsFilter {
     pub profession: Option<String>,
     /// ISO 3166-1 alpha-2 country where the qualification was obtained.
     pub country_of_training: Option<String>,
+    /// EU/EEA/CH or third country.
     pub origin: Option<CaseOrigin>,
     /// Cases in any of these statuses.
     pub status: Option<Vec<CaseStatus>>,
@@ -53,6 +54,7 @@ pub struct DemandGapFilter {
     pub region: Option<String>,
     /// A profession key.
     pub profession: Option<String>,
+    /// A compensatory measure.
     pub measure: Option<CompensatoryMeasure>,
     /// Seats count when their run or session starts within this many months (1 to 36).
     #[graphql(default = 12)]
@@ -86,6 +88,7 @@ impl From<DemandGapFilter> for DemandFilter {
 pub struct PoolingSuggestionFilter {
     /// A profession key.
     pub profession: Option<String>,
+    /// A compensatory measure.
     pub measure: Option<CompensatoryMeasure>,
     /// The smallest group a course is viable for (2 to 30).
     #[graphql(default = 5)]

@@ -20,6 +20,14 @@ fn policy(ctx: &Context<'_>) -> Policy {
     ctx.data_opt::<Policy>().copied().unwrap_or_default()
 }
 
+/// The service's filter of a `StatisticsFilter` argument.
+fn cases(filter: Option<StatisticsFilter>) -> Result<stats::Filter> {
+    Ok(filter
+        .unwrap_or_default()
+        .resolve()
+        .map_err(under("filter"))?)
+}
+
 #[Object]
 impl StatisticsQuery {
     /// Recognition cases of all partners grouped by one to three dimensions, with margins and a total: counts, median durations and the share overdue, under disclosure control (README, "Disclosure control"). Needs `stats:read`; no personal field is read.
@@ -31,10 +39,7 @@ impl StatisticsQuery {
         #[graphql(desc = "Which cases to count.")] filter: Option<StatisticsFilter>,
         #[graphql(desc = "Language of the labels.", default)] lang: Lang,
     ) -> Result<Statistics> {
-        let filter = filter
-            .unwrap_or_default()
-            .resolve()
-            .map_err(under("filter"))?;
+        let filter = cases(filter)?;
         let group_by: Vec<Dimension> = group_by.into_iter().map(Into::into).collect();
         let policy = policy(ctx);
         let table = stats::table(
@@ -57,10 +62,7 @@ impl StatisticsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Which cases to count.")] filter: Option<StatisticsFilter>,
     ) -> Result<Vec<FunnelStep>> {
-        let filter = filter
-            .unwrap_or_default()
-            .resolve()
-            .map_err(under("filter"))?;
+        let filter = cases(filter)?;
         let steps = stats::funnel(
             db(ctx)?,
             &request(ctx)?.principal,

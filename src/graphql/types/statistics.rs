@@ -126,6 +126,7 @@ impl From<Published> for DisclosedCount {
 /// One coordinate of a cell.
 #[derive(SimpleObject)]
 pub struct StatisticsKey {
+    /// The dimension of this coordinate.
     pub dimension: StatisticsDimension,
     /// The value: a region code, profession key, country code, enum value, year, quarter, or an authority's global ID.
     pub value: String,
@@ -181,7 +182,9 @@ impl StatisticsCell {
 /// The margin of one dimension: the table summed over the others, published as cells of their own.
 #[derive(SimpleObject)]
 pub struct StatisticsMargin {
+    /// The dimension the margin keeps; the others are summed over.
     pub dimension: StatisticsDimension,
+    /// One cell per value of the dimension, each published on its own.
     pub cells: Vec<StatisticsCell>,
 }
 
@@ -220,6 +223,7 @@ impl From<Policy> for Disclosure {
 /// A statistics table with its margins.
 #[derive(SimpleObject)]
 pub struct Statistics {
+    /// The dimensions of the table, in the order asked for.
     pub group_by: Vec<StatisticsDimension>,
     /// The non-empty cells, ordered by their keys.
     pub cells: Vec<StatisticsCell>,
@@ -227,6 +231,7 @@ pub struct Statistics {
     pub margins: Vec<StatisticsMargin>,
     /// All cases the filter selects.
     pub total: StatisticsCell,
+    /// How the figures are protected.
     pub disclosure: Disclosure,
 }
 
@@ -282,6 +287,7 @@ pub enum FunnelStage {
 /// One step of the funnel.
 #[derive(SimpleObject)]
 pub struct FunnelStep {
+    /// The stage.
     pub stage: FunnelStage,
     /// Cases that reached the stage.
     pub count: DisclosedCount,
@@ -304,6 +310,15 @@ impl From<stats::FunnelStep> for FunnelStep {
     }
 }
 
+/// The profession with this key.
+fn profession(ctx: &Context<'_>, key: &str) -> Result<Option<Profession>> {
+    Ok(reference(ctx)?
+        .professions
+        .get(key)
+        .cloned()
+        .map(Profession))
+}
+
 /// Need against supply for one region, profession and compensatory measure.
 #[derive(SimpleObject)]
 #[graphql(complex)]
@@ -312,6 +327,7 @@ pub struct DemandGap {
     pub region_code: String,
     #[graphql(skip)]
     pub profession_key: String,
+    /// The compensatory measure.
     pub measure: CompensatoryMeasure,
     /// Candidates whose decision allows the measure and who are neither enrolled for it nor through it.
     pub need: DisclosedCount,
@@ -334,12 +350,9 @@ impl DemandGap {
             .map(Region))
     }
 
+    /// The profession.
     async fn profession(&self, ctx: &Context<'_>) -> Result<Option<Profession>> {
-        Ok(reference(ctx)?
-            .professions
-            .get(&self.profession_key)
-            .cloned()
-            .map(Profession))
+        profession(ctx, &self.profession_key)
     }
 }
 
@@ -363,6 +376,7 @@ impl From<demand::DemandGap> for DemandGap {
 pub struct PoolingSuggestion {
     #[graphql(skip)]
     pub profession_key: String,
+    /// The compensatory measure the group needs.
     pub measure: CompensatoryMeasure,
     #[graphql(skip)]
     pub region_codes: Vec<String>,
@@ -376,12 +390,9 @@ pub struct PoolingSuggestion {
 
 #[ComplexObject]
 impl PoolingSuggestion {
+    /// The profession.
     async fn profession(&self, ctx: &Context<'_>) -> Result<Option<Profession>> {
-        Ok(reference(ctx)?
-            .professions
-            .get(&self.profession_key)
-            .cloned()
-            .map(Profession))
+        profession(ctx, &self.profession_key)
     }
 
     /// The regions pooled (districts, Länder or län), the one with the most need first.

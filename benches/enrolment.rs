@@ -56,7 +56,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{cpu_of, env_or, median, rss_mib, start_hub, statements};
+use support::{cpu_of, env_or, median, rss_mib, start_hub, statements, token};
 
 const DATABASE: &str = "knotenpunkt_bench_enrolment";
 /// Course runs the spread load is divided over.
@@ -110,23 +110,6 @@ fn add_client(binary: &Path, database_url: &str, org: i64) -> (String, String) {
             .unwrap_or_else(|| panic!("`client add` printed no {name} {text}"))
     };
     (field("client_id:"), field("client_secret:"))
-}
-
-async fn token(url: &str, client_id: &str, secret: &str) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{url}/oauth/token"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token endpoint")
-        .json()
-        .await
-        .expect("token JSON");
-    answer["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no access token: {answer}"))
-        .to_owned()
 }
 
 // ---------------------------------------------------------------------------------

@@ -442,20 +442,7 @@ async fn main() {
         .into_iter()
         .find(|c| c.client_id == "demo-advisory")
         .expect("demo advisory client");
-    let token: Value = reqwest::Client::new()
-        .post(format!("{}/oauth/token", hub.url))
-        .basic_auth(&advisory.client_id, Some(&advisory.secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token endpoint")
-        .json()
-        .await
-        .expect("token JSON");
-    let token = token["access_token"]
-        .as_str()
-        .expect("an access token")
-        .to_owned();
+    let token = support::token(&hub.url, &advisory.client_id, &advisory.secret).await;
     let bench = Bench {
         dir: dir.clone(),
         hub,

@@ -125,3 +125,21 @@ pub fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs.get(xs.len() / 2).copied().unwrap_or(0.0)
 }
+
+/// An access token from the hub's `/oauth/token` for a client (client credentials).
+pub async fn token(url: &str, client_id: &str, secret: &str) -> String {
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/oauth/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token endpoint")
+        .json()
+        .await
+        .expect("token JSON");
+    answer["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token: {answer}"))
+        .to_owned()
+}

@@ -1,6 +1,8 @@
 //! Opening the database (SQLite or PostgreSQL, chosen by the URL), migrating it, and
 //! the one lock that serialises setup (migrations, demo data) across processes.
 
+pub mod changes;
+
 use crate::config::DatabaseArgs;
 use crate::error::AppResult;
 use migration::{Migrator, MigratorTrait, Removal};
@@ -423,14 +425,24 @@ async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbE
 
 /// Runs `work` in a write transaction ([`begin_write`]) and ends it with [`finish`]:
 /// committed when `work` succeeds, rolled back when it fails, so nothing is left
-/// half-written and no lock outlives the request.
+/// half-written and no lock outlives the request. What `work` records as changed
+/// ([`changes::record`]) is announced to subscribers when, and only when, it commits.
 pub async fn write<T>(
     db: &DatabaseConnection,
     work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
     let txn = begin_write(db).await?;
-    let result = work(&txn).await;
-    finish(txn, result).await
+    let (mut result, changes) = changes::collecting(work(&txn)).await;
+    if result.is_ok()
+        && let Err(err) = changes::announce_in(&txn, &changes).await
+    {
+        result = Err(err);
+    }
+    let result = finish(txn, result).await;
+    if result.is_ok() {
+        changes::announce_after_commit(db, &changes);
+    }
+    result
 }
 
 /// Ends a write transaction: commits after success, rolls back after an error. Every

@@ -196,5 +196,6 @@ async fn resolve(db: &DatabaseConnection, token: VerifiedToken) -> Result<Princi
             kind: o.kind,
         }),
         scopes: token.scopes,
+        expires_at: token.expires_at,
     })))
 }

@@ -23,6 +23,8 @@ pub struct Client {
     pub organisation: Option<OrgRef>,
     /// Scopes granted to this token.
     pub scopes: ScopeSet,
+    /// When the token expires (unix seconds), if it says: a live subscription ends then.
+    pub expires_at: Option<i64>,
 }
 
 /// The caller of one request.

@@ -43,6 +43,8 @@ pub struct VerifiedToken {
     pub scopes: ScopeSet,
     /// The organisation claim as sent (a global ID or a number), if present.
     pub organisation: Option<String>,
+    /// When the token expires (unix seconds), if it says.
+    pub expires_at: Option<i64>,
 }
 
 /// Where verification keys come from.
@@ -257,6 +259,7 @@ impl Verifier {
                 .rest
                 .get(&self.organisation_claim)
                 .and_then(claim_text),
+            expires_at: Some(claims.exp),
         };
         Ok((verified, ttl))
     }
@@ -341,6 +344,7 @@ impl Verifier {
                 .claims
                 .get(&self.organisation_claim)
                 .and_then(claim_text),
+            expires_at: response.exp().map(|exp| exp.timestamp()),
         };
         // An introspection answer is kept briefly (never beyond the token's expiry), so
         // a revocation at the IdP takes effect within 30 s.

@@ -456,6 +456,7 @@ pub async fn schedule(
         })
         .exec_with_returning(txn)
         .await?;
+        crate::db::changes::record(crate::db::changes::Change::CourseRun(run.id));
         Ok(run)
     })
     .await
@@ -469,6 +470,7 @@ async fn write(
     draft: RunDraft,
     cancellation_reason: Option<String>,
 ) -> AppResult<course_run::Model> {
+    crate::db::changes::record(crate::db::changes::Change::CourseRun(id));
     let updated = Entity::update_many()
         .col_expr(Column::StartDate, Expr::value(draft.start))
         .col_expr(Column::EndDate, Expr::value(draft.end))

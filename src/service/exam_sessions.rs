@@ -362,6 +362,7 @@ pub async fn publish(
             draft.professions.as_deref().unwrap_or_default(),
         )
         .await?;
+        crate::db::changes::record(crate::db::changes::Change::ExamSession(session.id));
         Ok(session)
     })
     .await
@@ -376,6 +377,7 @@ async fn write(
     draft: &SessionDraft,
     cancellation_reason: Option<String>,
 ) -> AppResult<exam_session::Model> {
+    crate::db::changes::record(crate::db::changes::Change::ExamSession(id));
     let updated = Entity::update_many()
         .col_expr(Column::Date, Expr::value(draft.date))
         .col_expr(Column::Format, Expr::value(draft.format))

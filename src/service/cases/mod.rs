@@ -229,6 +229,8 @@ pub async fn append_event(
     case_id: i64,
     event: Event,
 ) -> AppResult<()> {
+    // Every change of a case is on its timeline, so it is recorded for subscribers here.
+    crate::db::changes::record(crate::db::changes::Change::Case(case_id));
     case_event::Entity::insert(case_event::ActiveModel {
         case_id: Set(case_id),
         at: Set(Utc::now()),

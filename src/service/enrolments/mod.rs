@@ -23,6 +23,7 @@
 pub mod seats;
 
 use crate::auth::{Principal, Scope};
+use crate::db::changes::{self, Change};
 use crate::error::{AppError, AppResult};
 use crate::id::NodeType;
 use crate::service::access::{WriteRule, nothing};
@@ -69,6 +70,14 @@ impl Target {
     pub fn id(self) -> i64 {
         match self {
             Target::Run(id) | Target::Session(id) => id,
+        }
+    }
+
+    /// The change subscribers of the run or session see.
+    pub fn change(self) -> Change {
+        match self {
+            Target::Run(id) => Change::CourseRun(id),
+            Target::Session(id) => Change::ExamSession(id),
         }
     }
 
@@ -609,12 +618,18 @@ async fn record(
     Ok(())
 }
 
+/// The history entry of a change of `e`. Every change of an enrolment is written
+/// through here, so this is also where it is recorded for subscribers.
 fn event(
     principal: Option<&Principal>,
     e: &enrolment::Model,
     from: Option<EnrolmentStatus>,
     note: Option<String>,
 ) -> enrolment_event::ActiveModel {
+    changes::record(Change::Enrolment(e.id));
+    if let Ok(target) = Target::of(e) {
+        changes::record(target.change());
+    }
     enrolment_event::ActiveModel {
         enrolment_id: Set(e.id),
         candidate_id: Set(e.candidate_id),

@@ -111,7 +111,12 @@ pub async fn arrive(
         _ => arrive_step_by_step(txn, target, &arrival).await,
     };
     match stored {
-        Ok(Some(e)) => Ok(e),
+        Ok(Some(e)) => {
+            // PostgreSQL's one statement writes the history without `super::event`.
+            crate::db::changes::record(crate::db::changes::Change::Enrolment(e.id));
+            crate::db::changes::record(target.change());
+            Ok(e)
+        }
         Ok(None) => Err(AppError::bad_input(
             target.field(),
             format!("the {} was cancelled or completed meanwhile", target.what()),
@@ -248,6 +253,7 @@ pub async fn lock(txn: &DatabaseTransaction, target: Target) -> AppResult<Counts
 /// Stores the counters of `target` (locked by [`lock`]), and moves its status between
 /// OPEN and FULL to match.
 pub async fn store(txn: &DatabaseTransaction, target: Target, counts: Counts) -> AppResult<()> {
+    crate::db::changes::record(target.change());
     let backend = txn.get_database_backend();
     let sql = format!(
         "UPDATE {} SET seats_taken = $2, waitlist_length = $3, \

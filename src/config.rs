@@ -48,7 +48,12 @@ pub enum Command {
         action: MigrateAction,
     },
     /// Print the GraphQL schema (SDL, fields sorted) to standard output.
-    Schema,
+    Schema {
+        /// Print the Apollo Federation v2 subgraph SDL instead (what `_service { sdl }`
+        /// answers a gateway), for composing a supergraph.
+        #[arg(long)]
+        federation: bool,
+    },
     /// Load the demo network into the configured database (once; re-running is a no-op).
     DemoData {
         #[command(flatten)]
@@ -331,6 +336,36 @@ pub struct Limits {
     pub stats_threshold: u32,
     #[command(flatten)]
     pub rate: RateLimits,
+    #[command(flatten)]
+    pub live: LiveLimits,
+}
+
+/// Limits of live subscriptions (`/graphql/ws`).
+#[derive(Debug, Clone, Args)]
+pub struct LiveLimits {
+    /// Subscriptions one connection may run at once.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 20
+    )]
+    pub subscriptions_per_connection: usize,
+    /// Subscriptions one client (token `client_id`; anonymous callers: per address) may run at once over all its connections to this replica.
+    #[arg(
+        long,
+        env = "KNOTENPUNKT_SUBSCRIPTIONS_PER_CLIENT",
+        default_value_t = 200
+    )]
+    pub subscriptions_per_client: usize,
+    /// Seconds between the pings the hub sends on a quiet connection.
+    #[arg(long, env = "KNOTENPUNKT_WS_PING_SECS", default_value_t = 15)]
+    pub ws_ping_secs: u64,
+    /// Seconds without any message from the client (a pong included) after which the hub closes the connection.
+    #[arg(long, env = "KNOTENPUNKT_WS_IDLE_SECS", default_value_t = 45)]
+    pub ws_idle_secs: u64,
+    /// Seconds a new connection may take to send `connection_init`.
+    #[arg(long, env = "KNOTENPUNKT_WS_INIT_SECS", default_value_t = 10)]
+    pub ws_init_secs: u64,
 }
 
 /// Rate limits: budgets per minute, kept in this process's memory (per replica).
@@ -424,6 +459,12 @@ impl Default for Limits {
 }
 
 impl Default for RateLimits {
+    fn default() -> Self {
+        defaults()
+    }
+}
+
+impl Default for LiveLimits {
     fn default() -> Self {
         defaults()
     }

@@ -50,8 +50,12 @@ async fn run(command: Command) -> Result<(), BoxError> {
     match command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate { db: args, action } => migrate(&args, action).await,
-        Command::Schema => {
-            print!("{}", graphql::sdl());
+        Command::Schema { federation } => {
+            if federation {
+                print!("{}", graphql::federation_sdl());
+            } else {
+                print!("{}", graphql::sdl());
+            }
             Ok(())
         }
         Command::Client { db: args, action } => client(&args, action).await,

@@ -53,9 +53,20 @@ impl Drop for Hub {
 /// Starts `binary` serving `database_url` (logs in `dir/hub.log`, no rate limits,
 /// hour-long tokens) and waits until it is ready.
 pub async fn start_hub(binary: &Path, database_url: &str, dir: &Path) -> Hub {
+    start_hub_with(binary, database_url, dir, &[]).await
+}
+
+/// [`start_hub`] with more settings in the environment.
+pub async fn start_hub_with(
+    binary: &Path,
+    database_url: &str,
+    dir: &Path,
+    env: &[(&str, &str)],
+) -> Hub {
     let port = free_port();
     let log = dir.join("hub.log");
     let child = Command::new(binary)
+        .envs(env.iter().copied())
         .args(["serve", "--database-url", database_url])
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .arg("--signing-key-path")

@@ -18,7 +18,7 @@ use crate::graphql::plan::{self, FieldPlan};
 use crate::service::Reference;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextResolve, NextValidation, ResolveInfo,
+    NextResolve, NextSubscribe, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
@@ -28,6 +28,8 @@ use async_graphql::{
     Name, Pos, Positioned, Response, SchemaEnv, ServerError, ServerResult, ValidationResult, Value,
     Variables,
 };
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -133,9 +135,9 @@ impl ExtensionFactory for RequestShape {
         Arc::new(RequestShapeExtension {
             shape: self.0.clone(),
             prepared: Mutex::new(None),
-            values: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
-            stopped: AtomicBool::new(false),
+            values: Arc::new(AtomicU64::new(0)),
+            bytes: Arc::new(AtomicU64::new(0)),
+            stopped: Arc::new(AtomicBool::new(false)),
             last_yield: Mutex::new(std::time::Instant::now()),
             paused: AtomicBool::new(false),
         })
@@ -157,11 +159,12 @@ struct Prepared {
 struct RequestShapeExtension {
     shape: Arc<Shape>,
     prepared: Mutex<Option<Prepared>>,
-    /// Field values produced so far, and their approximate bytes in the response.
-    values: AtomicU64,
-    bytes: AtomicU64,
+    /// Field values produced so far, and their approximate bytes in the response (of a
+    /// subscription: of the event being produced).
+    values: Arc<AtomicU64>,
+    bytes: Arc<AtomicU64>,
     /// The execution budget ran out: the rest of the operation is not worth doing.
-    stopped: AtomicBool,
+    stopped: Arc<AtomicBool>,
     /// When the operation last yielded to the runtime.
     last_yield: Mutex<std::time::Instant>,
     /// A yield is under way: every field yields until the operation is polled again.
@@ -877,6 +880,37 @@ impl Extension for RequestShapeExtension {
             );
         }
         response
+    }
+
+    /// A subscription is admitted (priced and charged) once, when it starts; each event
+    /// then has the execution budget of one operation, and its errors are coded.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let prepared = self.prepared.lock().ok().and_then(|p| p.clone());
+        let operation_name = ctx
+            .data_opt::<RequestData>()
+            .and_then(|r| r.operation_name.clone());
+        if let Err(err) = self.admit(ctx, prepared.as_ref(), operation_name.as_deref()) {
+            return futures::stream::once(async move { Response::from_errors(vec![err]) }).boxed();
+        }
+        let (values, bytes, stopped) = (
+            self.values.clone(),
+            self.bytes.clone(),
+            self.stopped.clone(),
+        );
+        next.run(ctx, stream)
+            .map(move |mut response| {
+                values.store(0, Ordering::Relaxed);
+                bytes.store(0, Ordering::Relaxed);
+                stopped.store(false, Ordering::Relaxed);
+                response.errors = coded(response.errors);
+                response
+            })
+            .boxed()
     }
 
     async fn resolve(

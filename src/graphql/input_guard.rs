@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::service::validation::{self, Problems};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
-    ResolveInfo,
+    NextSubscribe, ResolveInfo,
 };
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
@@ -28,6 +28,7 @@ use async_graphql::parser::types::{
 use async_graphql::registry::MetaInputValue;
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{Name, PathSegment, Pos, Response, ServerResult, Value, Variables};
+use futures::stream::BoxStream;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -256,6 +257,25 @@ impl Extension for InputGuardExtension {
             let _ = self.variables.set(parsed.for_operation(operation_name));
         }
         next.run(ctx, operation_name).await
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        // A subscription does not pass `execute`: take its variables here.
+        let operation_name = ctx
+            .data_opt::<crate::graphql::RequestData>()
+            .and_then(|r| r.operation_name.clone());
+        let parsed = self.parsed.lock().ok().and_then(|mut p| p.take());
+        if let Some(parsed) = parsed {
+            let _ = self
+                .variables
+                .set(parsed.for_operation(operation_name.as_deref()));
+        }
+        next.run(ctx, stream)
     }
 
     async fn resolve(

@@ -17,19 +17,21 @@ pub mod loader;
 pub mod mutation;
 pub(crate) mod plan;
 pub mod query;
+pub mod subscription;
 pub mod types;
 
 use crate::auth::Principal;
 use crate::config::Limits;
 use crate::error::{AppError, AppResult};
 use crate::service::Reference;
-use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Context, Schema, SchemaBuilder};
 use loader::Loaders;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 /// The hub's schema.
-pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+pub type AppSchema =
+    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// What the HTTP layer attaches to each request.
 pub struct RequestData {
@@ -63,15 +65,18 @@ pub struct Usage {
     pub operation: std::sync::OnceLock<String>,
 }
 
-type Builder = SchemaBuilder<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+type Builder =
+    SchemaBuilder<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
-/// The schema's types, without extensions or data.
+/// The schema's types, without extensions or data. The hub is an Apollo Federation v2
+/// subgraph: `_service` and `_entities` answer gateways (`query::entities`).
 fn types() -> Builder {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        subscription::SubscriptionRoot,
     )
+    .enable_federation()
 }
 
 /// The schema with its limits and extensions, without data.
@@ -96,15 +101,20 @@ pub fn executor(
     let shared = shape.shape().clone();
     let policy = crate::service::disclosure::Policy::with_threshold(limits.stats_threshold)
         .unwrap_or_default();
+    // The changes subscriptions listen to: one feed per hub (and so one listening
+    // connection per replica on PostgreSQL).
+    let feed = Arc::new(crate::service::live::Feed::new(db));
     let guarded = guarded(types(), shape)
         .data(db.clone())
         .data(reference.clone())
         .data(policy)
+        .data(feed.clone())
         .finish();
     let unguarded = types()
         .data(db.clone())
         .data(reference.clone())
         .data(policy)
+        .data(feed)
         .finish();
     // Compiled reads build JSON with PostgreSQL's functions; SQLite resolves every field.
     let compiled_reads = (limits.compiled_reads
@@ -139,6 +149,21 @@ pub fn sdl() -> String {
                 completion::SCHEMA_DESCRIPTION
             ),
             1,
+        )
+}
+
+/// The subgraph SDL a federation gateway composes (`_service { sdl }` answers the same):
+/// the schema with `@link` to Federation v2 and `@key` on the entity types.
+pub fn federation_sdl() -> String {
+    use async_graphql::SDLExportOptions;
+    schema_builder(&Limits::default())
+        .finish()
+        .sdl_with_options(
+            SDLExportOptions::new()
+                .federation()
+                .sorted_fields()
+                .sorted_arguments()
+                .sorted_enum_items(),
         )
 }
 

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod live;
 pub mod oauth;
 pub mod rate_limit;
 pub mod refusal;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     crate::metrics::handle();
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(live::upgrade))
         .route("/graphql/assets/{name}", get(graphiql::asset))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/assets/{name}", get(dashboard::asset))

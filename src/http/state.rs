@@ -28,6 +28,8 @@ pub struct AppState {
     pub secrets: Arc<SecretVerifier>,
     /// The token the dashboard page carries for its viewers (`--dashboard-token`).
     pub dashboard_token: Option<Arc<str>>,
+    /// The subscriptions each client runs on this replica (`/graphql/ws`).
+    pub live_clients: Arc<crate::http::live::LiveClients>,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
             graphql,
             secrets: Arc::new(SecretVerifier::new().await?),
             dashboard_token: None,
+            live_clients: Arc::default(),
         })
     }
 }

@@ -152,6 +152,13 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "ChangeKind",
+        values: &[
+            ("CHANGED", "Geändert", "Changed", "Ändrad"),
+            ("RESYNC", "Neu abrufen", "Read again", "Läs in på nytt"),
+        ],
+    },
+    Table {
         name: "CompensatoryMeasure",
         values: &[
             ("KNOWLEDGE_TEST", "Kenntnisprüfung", "Knowledge test", "Kunskapsprov"),

@@ -29,6 +29,7 @@ pub mod exam_sessions;
 pub mod funding;
 pub mod json_select;
 pub mod labels;
+pub mod live;
 pub mod organisations;
 pub mod pagination;
 pub mod placements;

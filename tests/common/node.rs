@@ -38,7 +38,23 @@ pub fn ready(require_var: &str, what: &str) -> bool {
     false
 }
 
-/// Installs the pinned packages of `dir` once per test process (`npm ci`).
+/// Whether `dir/node_modules` holds what the lock file pins: npm writes its own record
+/// of the installed tree (`node_modules/.package-lock.json`) after every install, so one
+/// at least as new as the lock file means `npm ci` would install the same again (the
+/// gateway's set takes a minute, and each test process would repeat it).
+fn installed(dir: &Path) -> bool {
+    let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (
+        modified(dir.join("node_modules/.package-lock.json")),
+        modified(dir.join("package-lock.json")),
+    ) {
+        (Some(tree), Some(lock)) => tree >= lock,
+        _ => false,
+    }
+}
+
+/// Installs the pinned packages of `dir` once per test process (`npm ci`), unless they
+/// are installed already.
 pub fn install(dir: &Path) -> Result<(), String> {
     static DONE: OnceLock<Mutex<HashMap<PathBuf, Result<(), String>>>> = OnceLock::new();
     let mut done = DONE
@@ -47,6 +63,9 @@ pub fn install(dir: &Path) -> Result<(), String> {
         .unwrap_or_else(|p| p.into_inner());
     done.entry(dir.to_owned())
         .or_insert_with(|| {
+            if installed(dir) {
+                return Ok(());
+            }
             let out = Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
                 .current_dir(dir)

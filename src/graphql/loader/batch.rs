@@ -237,6 +237,43 @@ impl<Fut: Future> Future for Batched<Fut> {
     }
 }
 
+/// Drives a stream of responses (a subscription) as [`Batched`] drives a request:
+/// pending batches are flushed whenever polling it stalls.
+pub struct BatchedStream<S> {
+    inner: Pin<Box<S>>,
+    scheduler: Arc<Scheduler>,
+}
+
+impl<S: futures::Stream> BatchedStream<S> {
+    pub fn new(inner: S, scheduler: Arc<Scheduler>) -> Self {
+        BatchedStream {
+            inner: Box::pin(inner),
+            scheduler,
+        }
+    }
+}
+
+impl<S: futures::Stream> futures::Stream for BatchedStream<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let flag = Arc::new(WakeFlag {
+            woken: AtomicBool::new(false),
+            outer: cx.waker().clone(),
+        });
+        let waker = Waker::from(flag.clone());
+        let result = self
+            .inner
+            .as_mut()
+            .poll_next(&mut Context::from_waker(&waker));
+        if result.is_pending() && !flag.woken.load(Ordering::SeqCst) && self.scheduler.has_waiting()
+        {
+            self.scheduler.flush();
+        }
+        result
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! statement for a batch of ids, with the caller's row rules applied inside it.
 
 use super::LoaderEnv;
+use super::batch::BatchFn;
 use super::keyed::by_id;
 use crate::error::AppResult;
 use crate::service::{candidates, cases};
@@ -9,6 +10,7 @@ use entity::{candidate, candidate_personal, case_event, consent, decision, recog
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 type Batch<'a, V> = BoxFuture<'a, AppResult<HashMap<i64, V>>>;
 
@@ -21,6 +23,23 @@ pub fn candidates_by_id<'a>(e: &'a LoaderEnv, ids: &'a [i64]) -> Batch<'a, candi
         ))
     }
     .boxed()
+}
+
+/// Candidates by their pseudonymous code, where the caller may see them.
+pub struct CandidatesByCode(pub(super) Arc<LoaderEnv>);
+
+impl BatchFn for CandidatesByCode {
+    type Key = String;
+    type Value = candidate::Model;
+
+    async fn load(&self, codes: Vec<String>) -> AppResult<HashMap<String, candidate::Model>> {
+        let env = &self.0;
+        Ok(candidates::by_codes(&env.db, &env.principal, &codes)
+            .await?
+            .into_iter()
+            .map(|m| (m.code.clone(), m))
+            .collect())
+    }
 }
 
 /// The personal data of each candidate, where the caller may read it.

@@ -63,6 +63,8 @@ pub struct Loaders {
     pub runs_of_course: ChildLoader<course_run::Entity, CourseRunFilter>,
     /// [`case_file::candidates_by_id`].
     pub candidate: BatchLoader<Keyed<candidate::Model>>,
+    /// [`case_file::CandidatesByCode`].
+    pub candidate_by_code: BatchLoader<case_file::CandidatesByCode>,
     /// [`case_file::personal_by_candidate`].
     pub personal_by_candidate: BatchLoader<Keyed<candidate_personal::Model>>,
     /// [`case_file::consents_by_candidate`].
@@ -154,6 +156,10 @@ impl Loaders {
             courses_of_provider: ChildLoader::new(&env, &courses::OF_PROVIDER, scheduler),
             runs_of_course: ChildLoader::new(&env, &course_runs::OF_COURSE, scheduler),
             candidate: keyed_loader(&env, scheduler, case_file::candidates_by_id),
+            candidate_by_code: BatchLoader::new(
+                case_file::CandidatesByCode(env.clone()),
+                scheduler.clone(),
+            ),
             personal_by_candidate: keyed_loader(&env, scheduler, case_file::personal_by_candidate),
             consents_by_candidate: keyed_loader(&env, scheduler, case_file::consents_by_candidate),
             consent: keyed_loader(&env, scheduler, case_file::consents_by_id),

@@ -18,6 +18,7 @@ macro_rules! lookup {
 mod candidates;
 mod cases;
 mod courses;
+mod entities;
 mod funding;
 mod labels;
 mod node;
@@ -48,4 +49,5 @@ pub struct QueryRoot(
     candidates::CandidateQuery,
     cases::CaseQuery,
     statistics::StatisticsQuery,
+    entities::EntityQuery,
 );

@@ -142,6 +142,22 @@ pub async fn by_ids(
         .await?)
 }
 
+/// The candidates with these pseudonymous codes that the caller may see (a federation
+/// gateway resolves `Candidate` entities by their code).
+pub async fn by_codes(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    codes: &[String],
+) -> AppResult<Vec<candidate::Model>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(visible_to(principal)
+        .filter(candidate::Column::Code.is_in(codes.iter().map(String::as_str)))
+        .all(db)
+        .await?)
+}
+
 /// Personal data of these candidates, where the caller may read it.
 pub async fn personal_of(
     db: &impl ConnectionTrait,

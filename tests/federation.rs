@@ -38,35 +38,6 @@ async fn candidate(app: &TestApp, advisory: &str, family: &str) -> (String, Stri
     )
 }
 
-/// An employer of the demo network with a client of `scopes`: its ID and a token.
-async fn employer(app: &TestApp, name: &str, scopes: &[&str]) -> (Value, String) {
-    let admin = app.demo_token("admin").await;
-    let org = app
-        .query_as(
-            &admin,
-            "mutation($input: RegisterOrganisationInput!) { registerOrganisation(input: $input) { organisation { id } } }",
-            json!({"input": {"kind": "EMPLOYER", "name": name, "region": "14713", "city": "Leipzig"}}),
-        )
-        .await["registerOrganisation"]["organisation"]["id"]
-        .clone();
-    let client = app
-        .query_as(
-            &admin,
-            "mutation($input: RegisterPartnerClientInput!) { registerPartnerClient(input: $input) { client { clientId } clientSecret } }",
-            json!({"input": {"organisationId": org, "name": "Testclient", "scopes": scopes}}),
-        )
-        .await;
-    let p = &client["registerPartnerClient"];
-    let token = app
-        .token(
-            p["client"]["clientId"].as_str().unwrap(),
-            p["clientSecret"].as_str().unwrap(),
-            None,
-        )
-        .await;
-    (org, token)
-}
-
 async fn audit_reads(app: &TestApp) -> i64 {
     app.scalar("SELECT COUNT(*) FROM audit_entry WHERE action = 'READ'")
         .await
@@ -85,7 +56,13 @@ const ENTITIES: &str = r#"query($r: [_Any!]!) { _entities(representations: $r) {
 async fn the_subgraph_sdl_links_federation_and_entities_follow_the_row_rules_of_node() {
     let app = TestApp::with_demo().await;
     let advisory = app.demo_token("advisory").await;
-    let (_, plain) = employer(&app, "Klinikum ohne Einwilligung", &["candidates:read"]).await;
+    let (_, plain) = app
+        .partner(
+            "EMPLOYER",
+            "Klinikum ohne Einwilligung",
+            &["candidates:read"],
+        )
+        .await;
 
     // `_service { sdl }` is the subgraph SDL the CLI prints (the CLI sorts the fields).
     let sdl = app.query("{ _service { sdl } }", json!({})).await["_service"]["sdl"]
@@ -238,20 +215,6 @@ fn start_peers(hub: &str, data: &Value, supergraph: &std::path::Path) -> Result<
     })
 }
 
-/// Serves `router` on a loopback port: its base URL and the server task.
-async fn listen(router: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    (format!("http://{addr}"), server)
-}
-
 async fn through(gateway: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
     let mut request = reqwest::Client::new()
         .post(gateway)
@@ -283,7 +246,13 @@ async fn a_real_gateway_composes_the_hub_with_a_partner_subgraph_and_keeps_the_r
     node::install(&node::dir("federation")).expect("federation packages");
     let app = TestApp::with_demo().await;
     let advisory = app.demo_token("advisory").await;
-    let (_, foreign) = employer(&app, "Klinikum Fremd", &["candidates:read", "cases:read"]).await;
+    let (_, foreign) = app
+        .partner(
+            "EMPLOYER",
+            "Klinikum Fremd",
+            &["candidates:read", "cases:read"],
+        )
+        .await;
     let (id, code) = candidate(&app, &advisory, "Föderiert").await;
     let session = app
         .query("{ examSessions(first: 1) { nodes { id } } }", json!({}))
@@ -296,7 +265,7 @@ async fn a_real_gateway_composes_the_hub_with_a_partner_subgraph_and_keeps_the_r
         "passRates": {session.clone(): 0.75},
         "sittings": [{"code": code, "sessionId": session, "passed": true}],
     });
-    let (hub, server) = listen(app.router.clone()).await;
+    let (hub, server) = common::listen(app.router.clone()).await;
     let dir = tempdir();
     let peers = start_peers(&hub, &data, &dir.join("supergraph.graphql"))
         .unwrap_or_else(|e| panic!("composition or gateway failed: {e}"));
@@ -394,7 +363,7 @@ async fn composition_fails_when_the_hubs_schema_clashes_with_a_partners() {
                 async move { axum::Json(json!({"data": {"_service": {"sdl": sdl}}})) }
             }),
         );
-        let (hub, server) = listen(router).await;
+        let (hub, server) = common::listen(router).await;
         let dir = tempdir();
         let out = Command::new("node")
             .arg("compose.mjs")

@@ -53,18 +53,13 @@ fn ready() -> bool {
     true
 }
 
-/// Serves `router` on a loopback port; the WebSocket URL and the server task.
+/// Serves `router` on a loopback port: the WebSocket URL and the server task.
 async fn listen(router: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await;
-    });
-    (format!("ws://{addr}/graphql/ws"), server)
+    let (url, server) = common::listen(router).await;
+    (
+        format!("{}/graphql/ws", url.replacen("http", "ws", 1)),
+        server,
+    )
 }
 
 /// The npm graphql-ws client running `subscriptions`, its lines as they come.
@@ -264,38 +259,6 @@ impl World {
             .await["requestEnrolment"]["enrolment"]
             .clone()
     }
-
-    /// A partner organisation of `kind` and a token of its client with `scopes`.
-    async fn partner(&self, kind: &str, name: &str, scopes: &[&str]) -> (Value, String) {
-        let admin = self.app.demo_token("admin").await;
-        let org = self
-            .app
-            .query_as(
-                &admin,
-                "mutation($input: RegisterOrganisationInput!) { registerOrganisation(input: $input) { organisation { id } } }",
-                json!({"input": {"kind": kind, "name": name, "region": "14713", "city": "Leipzig"}}),
-            )
-            .await["registerOrganisation"]["organisation"]["id"]
-            .clone();
-        let client = self
-            .app
-            .query_as(
-                &admin,
-                "mutation($input: RegisterPartnerClientInput!) { registerPartnerClient(input: $input) { client { clientId } clientSecret } }",
-                json!({"input": {"organisationId": org, "name": "Testclient", "scopes": scopes}}),
-            )
-            .await;
-        let p = &client["registerPartnerClient"];
-        let token = self
-            .app
-            .token(
-                p["client"]["clientId"].as_str().unwrap(),
-                p["clientSecret"].as_str().unwrap(),
-                None,
-            )
-            .await;
-        (org, token)
-    }
 }
 
 fn run_of(event: &Value) -> &Value {
@@ -382,6 +345,7 @@ async fn case_events_follow_the_row_rules_at_delivery_and_a_revoked_consent_stop
     let w = world(TestApp::with_demo().await).await;
     let (ws, server) = listen(w.app.router.clone()).await;
     let (employer_org, employer) = w
+        .app
         .partner(
             "EMPLOYER",
             "Klinikum Live",
@@ -389,6 +353,7 @@ async fn case_events_follow_the_row_rules_at_delivery_and_a_revoked_consent_stop
         )
         .await;
     let (_, stranger) = w
+        .app
         .partner(
             "EMPLOYER",
             "Pflegeheim Ohne Einwilligung",
@@ -659,6 +624,7 @@ async fn replicas_deliver_each_others_changes_through_postgres_and_resync_after_
     let w = world(TestApp::with_demo().await).await;
     let b = replica(&w.app).await;
     let (_, employer) = w
+        .app
         .partner(
             "EMPLOYER",
             "Klinikum Replik",

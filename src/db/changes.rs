@@ -69,7 +69,9 @@ impl Change {
 /// What a subscriber of a [`Feed`] receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivered {
-    Changed(Change),
+    /// A change, and its number in this process (every subscriber of one delivery sees
+    /// the same number, so subscribers that would read the same can share the read).
+    Changed(Change, u64),
     /// Changes may have been missed (the listening connection was lost, or this
     /// subscriber fell too far behind): read again what matters.
     Resync,
@@ -157,9 +159,15 @@ pub(super) fn announce_after_commit(db: &DatabaseConnection, changes: &[Change])
     {
         for change in changes {
             // No receiver: nobody subscribes right now.
-            let _ = sender.send(Delivered::Changed(*change));
+            let _ = sender.send(Delivered::Changed(*change, next_number()));
         }
     }
+}
+
+/// The number of the next delivery in this process.
+fn next_number() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The in-process feeds of SQLite databases, by file.
@@ -285,7 +293,7 @@ async fn relay(
         match listener.try_recv().await {
             Ok(Some(notification)) => {
                 for change in parse_payload(notification.payload()) {
-                    let _ = sender.send(Delivered::Changed(change));
+                    let _ = sender.send(Delivered::Changed(change, next_number()));
                 }
             }
             // The connection was lost and is listening again (sqlx reconnects first).

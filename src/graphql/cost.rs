@@ -6,7 +6,8 @@
 //!
 //! - a connection (`first`/`last`) by the page size asked for (default 20, at most
 //!   100), applied to its `edges` and `nodes`;
-//! - `nodes(ids:)` by the number of ids;
+//! - `nodes(ids:)` by the number of ids, `_entities(representations:)` by the number of
+//!   representations;
 //! - any other list by its real bound (`Region.children`: the most children any
 //!   region has; `professions`: the number of professions; `labels`: the number of
 //!   labelled enum values; introspection: the most fields, arguments, interfaces… any
@@ -374,7 +375,10 @@ impl Pricer<'_> {
             let child = if is_list {
                 let (size, total) = if let (Some(p), "edges" | "nodes") = (page, collected.name) {
                     (p, None)
-                } else if let Some(Value::List(ids)) = plan.argument(field, "ids") {
+                } else if let Some(Value::List(ids)) = plan
+                    .argument(field, "ids")
+                    .or_else(|| plan.argument(field, "representations"))
+                {
                     (ids.len() as u64, None)
                 } else if definition.is_some_and(|d| d.args.contains_key("first")) {
                     // A plain list with a `first` (`Candidate.matchingOffers`).

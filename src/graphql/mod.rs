@@ -104,17 +104,20 @@ pub fn executor(
     // The changes subscriptions listen to: one feed per hub (and so one listening
     // connection per replica on PostgreSQL).
     let feed = Arc::new(crate::service::live::Feed::new(db));
+    let reads = Arc::new(crate::service::live::Shared::default());
     let guarded = guarded(types(), shape)
         .data(db.clone())
         .data(reference.clone())
         .data(policy)
         .data(feed.clone())
+        .data(reads.clone())
         .finish();
     let unguarded = types()
         .data(db.clone())
         .data(reference.clone())
         .data(policy)
         .data(feed)
+        .data(reads)
         .finish();
     // Compiled reads build JSON with PostgreSQL's functions; SQLite resolves every field.
     let compiled_reads = (limits.compiled_reads

@@ -8,6 +8,7 @@
 //! `RESYNC` event says changes may have been missed (a replica lost its listening
 //! connection, or the subscriber fell behind): read again what matters.
 
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::NodeType;
 use crate::graphql::input::{
@@ -15,9 +16,14 @@ use crate::graphql::input::{
 };
 use crate::graphql::types::{CourseRun, Enrolment, ExamSession, RecognitionCase};
 use crate::graphql::{db, id, reference, request};
+use crate::service::Reference;
+use crate::service::course_runs::CourseRunFilter as CourseRunFilterCommand;
+use crate::service::enrolments::EnrolmentFilter as EnrolmentFilterCommand;
+use crate::service::exam_sessions::ExamSessionFilter as ExamSessionFilterCommand;
 use crate::service::live::{self, Change, Delivered, Feed};
 use async_graphql::{Context, Enum, ID, Result, SimpleObject, Subscription};
 use futures::Stream;
+use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
@@ -77,12 +83,13 @@ fn feed<'a>(ctx: &Context<'a>) -> AppResult<&'a Arc<Feed>> {
 }
 
 /// The events of one subscription: for each change `pick` accepts, `read` shows the
-/// object to the subscriber (or nothing); a resync passes as it is. Before each read
+/// object to the subscriber (or nothing), given the change's id and the delivery's
+/// number (for [`live::SharedReads`]); a resync passes as it is. Before each read
 /// the request's loaders forget what they loaded, so the event's fields are current.
 async fn events<'a, M, T, Fut>(
     ctx: &Context<'a>,
     pick: impl Fn(Change) -> Option<i64> + Send + 'a,
-    read: impl Fn(i64) -> Fut + Send + 'a,
+    read: impl Fn(i64, u64) -> Fut + Send + 'a,
     wrap: impl Fn(Option<M>) -> T + Send + 'a,
 ) -> Result<impl Stream<Item = Result<T>> + 'a>
 where
@@ -96,9 +103,9 @@ where
     Ok(futures::stream::unfold(state, |state| async move {
         let (mut receiver, pick, read, wrap, loaders) = state;
         loop {
-            let id = match receiver.recv().await {
-                Ok(Delivered::Changed(change)) => match pick(change) {
-                    Some(id) => id,
+            let (id, number) = match receiver.recv().await {
+                Ok(Delivered::Changed(change, number)) => match pick(change) {
+                    Some(id) => (id, number),
                     None => continue,
                 },
                 Ok(Delivered::Resync) | Err(RecvError::Lagged(_)) => {
@@ -108,7 +115,7 @@ where
                 Err(RecvError::Closed) => return None,
             };
             loaders.forget_all();
-            let event = match read(id).await {
+            let event = match read(id, number).await {
                 Ok(Some(model)) => Ok(wrap(Some(model))),
                 Ok(None) => continue,
                 Err(err) => Err(err.into()),
@@ -116,6 +123,33 @@ where
             return Some((event, (receiver, pick, read, wrap, loaders)));
         }
     }))
+}
+
+/// What a subscription reads each changed object with, the same for every event.
+#[derive(Clone)]
+struct Reader {
+    db: DatabaseConnection,
+    principal: Principal,
+    reference: Arc<Reference>,
+    shared: Arc<live::Shared>,
+    /// Subscribers with the same key share their reads ([`live::reader_key`]).
+    key: Arc<str>,
+}
+
+impl Reader {
+    fn of(ctx: &Context<'_>, filter: &impl std::fmt::Debug) -> AppResult<Reader> {
+        let principal = request(ctx)?.principal.clone();
+        Ok(Reader {
+            db: db(ctx)?.clone(),
+            key: live::reader_key(&principal, filter).into(),
+            principal,
+            reference: reference(ctx)?.clone(),
+            shared: ctx
+                .data::<Arc<live::Shared>>()
+                .map_err(|_| AppError::Internal("shared reads missing from the context".into()))?
+                .clone(),
+        })
+    }
 }
 
 fn kind<T>(object: &Option<T>) -> ChangeKind {
@@ -142,24 +176,25 @@ impl SubscriptionRoot {
         #[graphql(desc = "Conditions the runs must meet (profession, region, type…).")]
         filter: Option<CourseRunFilter>,
     ) -> Result<impl Stream<Item = Result<CourseRunChange>> + 'a> {
-        let filter = filter.unwrap_or_default().into();
-        let reference = reference(ctx)?.clone();
-        live::check_course_run_filter(&reference, &filter).map_err(under("filter"))?;
-        let (db, principal) = (db(ctx)?.clone(), request(ctx)?.principal.clone());
+        let filter: CourseRunFilterCommand = filter.unwrap_or_default().into();
+        live::check_course_run_filter(reference(ctx)?, &filter).map_err(under("filter"))?;
+        let reader = Reader::of(ctx, &filter)?;
         events(
             ctx,
             |c| match c {
                 Change::CourseRun(id) => Some(id),
                 _ => None,
             },
-            move |id| {
-                let (db, principal, reference, filter) = (
-                    db.clone(),
-                    principal.clone(),
-                    reference.clone(),
-                    filter.clone(),
-                );
-                async move { live::course_run(&db, &principal, &reference, &filter, id).await }
+            move |id, number| {
+                let (r, filter) = (reader.clone(), filter.clone());
+                async move {
+                    r.shared
+                        .course_runs
+                        .read(number, &r.key, || {
+                            live::course_run(&r.db, &r.principal, &r.reference, &filter, id)
+                        })
+                        .await
+                }
             },
             |m| {
                 let course_run = m.map(CourseRun);
@@ -179,24 +214,25 @@ impl SubscriptionRoot {
         #[graphql(desc = "Conditions the sessions must meet (profession, region, type…).")]
         filter: Option<ExamSessionFilter>,
     ) -> Result<impl Stream<Item = Result<ExamSessionChange>> + 'a> {
-        let filter = filter.unwrap_or_default().into();
-        let reference = reference(ctx)?.clone();
-        live::check_exam_session_filter(&reference, &filter).map_err(under("filter"))?;
-        let (db, principal) = (db(ctx)?.clone(), request(ctx)?.principal.clone());
+        let filter: ExamSessionFilterCommand = filter.unwrap_or_default().into();
+        live::check_exam_session_filter(reference(ctx)?, &filter).map_err(under("filter"))?;
+        let reader = Reader::of(ctx, &filter)?;
         events(
             ctx,
             |c| match c {
                 Change::ExamSession(id) => Some(id),
                 _ => None,
             },
-            move |id| {
-                let (db, principal, reference, filter) = (
-                    db.clone(),
-                    principal.clone(),
-                    reference.clone(),
-                    filter.clone(),
-                );
-                async move { live::exam_session(&db, &principal, &reference, &filter, id).await }
+            move |id, number| {
+                let (r, filter) = (reader.clone(), filter.clone());
+                async move {
+                    r.shared
+                        .exam_sessions
+                        .read(number, &r.key, || {
+                            live::exam_session(&r.db, &r.principal, &r.reference, &filter, id)
+                        })
+                        .await
+                }
             },
             |m| {
                 let exam_session = m.map(ExamSession);
@@ -221,23 +257,24 @@ impl SubscriptionRoot {
             .unwrap_or_default()
             .command()
             .map_err(under("filter"))?;
-        let reference = reference(ctx)?.clone();
-        live::check_case_filter(&reference, &filter).map_err(under("filter"))?;
-        let (db, principal) = (db(ctx)?.clone(), request(ctx)?.principal.clone());
+        live::check_case_filter(reference(ctx)?, &filter).map_err(under("filter"))?;
+        let reader = Reader::of(ctx, &filter)?;
         events(
             ctx,
             move |c| match c {
                 Change::Case(id) if only.is_none_or(|o| o == id) => Some(id),
                 _ => None,
             },
-            move |id| {
-                let (db, principal, reference, filter) = (
-                    db.clone(),
-                    principal.clone(),
-                    reference.clone(),
-                    filter.clone(),
-                );
-                async move { live::case(&db, &principal, &reference, &filter, id).await }
+            move |id, number| {
+                let (r, filter) = (reader.clone(), filter.clone());
+                async move {
+                    r.shared
+                        .cases
+                        .read(number, &r.key, || {
+                            live::case(&r.db, &r.principal, &r.reference, &filter, id)
+                        })
+                        .await
+                }
             },
             |m| {
                 let case_ = m.map(RecognitionCase);
@@ -260,18 +297,22 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = Result<EnrolmentChange>> + 'a> {
         let only = decode(&id, NodeType::Enrolment, "id")?;
         let of_candidate = decode(&candidate, NodeType::Candidate, "candidate")?;
-        let filter: crate::service::enrolments::EnrolmentFilter = filter.unwrap_or_default().into();
-        let (db, principal) = (db(ctx)?.clone(), request(ctx)?.principal.clone());
+        let filter: EnrolmentFilterCommand = filter.unwrap_or_default().into();
+        let reader = Reader::of(ctx, &filter)?;
         events(
             ctx,
             move |c| match c {
                 Change::Enrolment(id) if only.is_none_or(|o| o == id) => Some(id),
                 _ => None,
             },
-            move |id| {
-                let (db, principal, filter) = (db.clone(), principal.clone(), filter.clone());
+            move |id, number| {
+                let (r, filter) = (reader.clone(), filter.clone());
                 async move {
-                    Ok(live::enrolment(&db, &principal, &filter, id)
+                    Ok(r.shared
+                        .enrolments
+                        .read(number, &r.key, || {
+                            live::enrolment(&r.db, &r.principal, &filter, id)
+                        })
                         .await?
                         .filter(|e| of_candidate.is_none_or(|c| c == e.candidate_id)))
                 }

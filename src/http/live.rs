@@ -49,6 +49,9 @@ use tokio::time::{Instant, sleep_until};
 /// The subprotocol served.
 pub const PROTOCOL: &str = "graphql-transport-ws";
 
+/// Read buffer of a connection; longer messages are read in several steps.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// Close codes of the protocol.
 mod close {
     pub const BAD_REQUEST: u16 = 4400;
@@ -117,7 +120,12 @@ pub async fn upgrade(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let max_message = state.limits.max_body_bytes;
     ws.protocols([PROTOCOL])
+        .max_message_size(max_message)
+        // Messages of this protocol are small; tungstenite's default read buffer (128 KiB,
+        // allocated up front) would be most of what an idle subscriber costs.
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| async move {
             Connection::new(state, addr.0, authorization)
                 .run(socket)

@@ -17,6 +17,73 @@ use crate::service::exam_sessions::ExamSessionFilter;
 use crate::service::{Reference, cases, course_runs, enrolments, exam_sessions, today};
 use entity::{course_run, enrolment, exam_session, recognition_case};
 use sea_orm::{ColumnTrait, DatabaseConnection, QueryFilter};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::OnceCell;
+
+/// Reads shared by the subscribers of one delivery: subscribers that read the same
+/// object with the same row rules and the same filter (the same client, or anonymous
+/// callers) read it once, and the others take that answer. A thousand anonymous
+/// subscribers of one run cost one statement per change, not a thousand.
+pub struct SharedReads<M> {
+    entries: Mutex<HashMap<(u64, String), Arc<OnceCell<Option<M>>>>>,
+}
+
+/// Deliveries whose reads are kept for latecomers (subscribers still working through
+/// earlier deliveries).
+const KEPT: u64 = 4_096;
+
+impl<M> Default for SharedReads<M> {
+    fn default() -> Self {
+        SharedReads {
+            entries: Mutex::default(),
+        }
+    }
+}
+
+impl<M: Clone> SharedReads<M> {
+    /// The answer of `read` for delivery `number` and reader `key`, read by the first
+    /// subscriber that asks (a failed read is not kept: the next one tries again).
+    pub async fn read<Fut>(
+        &self,
+        number: u64,
+        key: &str,
+        read: impl FnOnce() -> Fut,
+    ) -> AppResult<Option<M>>
+    where
+        Fut: Future<Output = AppResult<Option<M>>>,
+    {
+        let cell = {
+            let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+            if entries.len() >= KEPT as usize {
+                entries.retain(|(n, _), _| n + KEPT > number);
+            }
+            entries.entry((number, key.to_owned())).or_default().clone()
+        };
+        cell.get_or_try_init(read).await.cloned()
+    }
+}
+
+/// The reads of every kind of subscription.
+#[derive(Default)]
+pub struct Shared {
+    pub course_runs: SharedReads<course_run::Model>,
+    pub exam_sessions: SharedReads<exam_session::Model>,
+    pub cases: SharedReads<recognition_case::Model>,
+    pub enrolments: SharedReads<enrolment::Model>,
+}
+
+/// Who reads with which filter: subscribers with the same key see the same rows.
+pub fn reader_key(principal: &Principal, filter: &impl std::fmt::Debug) -> String {
+    match principal.client() {
+        None => format!("-|{filter:?}"),
+        Some(c) => format!(
+            "{}|{:?}|{:?}|{filter:?}",
+            c.client_id, c.organisation, c.scopes
+        ),
+    }
+}
 
 /// Course run `id` as `principal` sees it through `filter`.
 pub async fn course_run(

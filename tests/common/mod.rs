@@ -562,6 +562,36 @@ impl TestApp {
         self.token(&client.client_id, &client.secret, None).await
     }
 
+    /// A new partner organisation of `kind` (registered by the demo admin) and a token of
+    /// a client of it with `scopes`.
+    pub async fn partner(&self, kind: &str, name: &str, scopes: &[&str]) -> (Value, String) {
+        let admin = self.demo_token("admin").await;
+        let org = self
+            .query_as(
+                &admin,
+                "mutation($input: RegisterOrganisationInput!) { registerOrganisation(input: $input) { organisation { id } } }",
+                json!({"input": {"kind": kind, "name": name, "region": "14713", "city": "Leipzig"}}),
+            )
+            .await["registerOrganisation"]["organisation"]["id"]
+            .clone();
+        let client = self
+            .query_as(
+                &admin,
+                "mutation($input: RegisterPartnerClientInput!) { registerPartnerClient(input: $input) { client { clientId } clientSecret } }",
+                json!({"input": {"organisationId": org, "name": "Testclient", "scopes": scopes}}),
+            )
+            .await;
+        let p = &client["registerPartnerClient"];
+        let token = self
+            .token(
+                p["client"]["clientId"].as_str().expect("client id"),
+                p["clientSecret"].as_str().expect("client secret"),
+                None,
+            )
+            .await;
+        (org, token)
+    }
+
     /// POSTs a GraphQL request with a bearer token.
     pub async fn graphql_as(
         &self,
@@ -781,6 +811,23 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Serves `router` on a loopback port as `serve` does (the caller's address attached):
+/// its base URL (`http://127.0.0.1:…`) and the server task.
+pub async fn listen(router: Router) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("its address");
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    (format!("http://{addr}"), server)
 }
 
 /// A loopback port nobody listens on right now.

@@ -483,6 +483,22 @@ async fn the_protocol_refuses_bad_tokens_bad_filters_and_too_many_subscriptions(
     let app = TestApp::with_limits(limits).await;
     let (ws, server) = listen(app.router.clone()).await;
 
+    // Over HTTP a subscription is refused with one error saying where they run (twice:
+    // the first request runs guarded, later ones on the direct path).
+    for _ in 0..2 {
+        let (_, v) = app
+            .graphql("subscription { courseRunChanged { kind } }", json!({}))
+            .await;
+        assert_eq!(v["errors"].as_array().map(Vec::len), Some(1), "{v}");
+        assert_eq!(v["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("/graphql/ws")
+        );
+    }
+
     // A token that cannot be verified: refused at connection_init with 4403.
     let mut forged = Subscriber::start(
         &ws,
@@ -540,6 +556,114 @@ async fn the_protocol_refuses_bad_tokens_bad_filters_and_too_many_subscriptions(
         "{refused}"
     );
     s.stop();
+    server.abort();
+}
+
+/// A bare client of the protocol (the `ws` package): it connects, is acknowledged, and
+/// never answers the hub's pings; it prints the pings it got and the close code.
+const SILENT_CLIENT: &str = r#"
+const WebSocket = require('ws');
+const ws = new WebSocket(process.env.WS_URL, 'graphql-transport-ws');
+let pings = 0;
+ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
+ws.on('message', (data) => { if (JSON.parse(data).type === 'ping') pings += 1; });
+ws.on('close', (code) => { console.log(JSON.stringify({ code, pings })); process.exit(0); });
+setTimeout(() => { console.log(JSON.stringify({ code: null, pings })); process.exit(0); }, 15000);
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quiet_clients_are_closed_expired_tokens_end_the_connection_and_clients_have_a_limit() {
+    if !ready() {
+        return;
+    }
+    let mut limits = knotenpunkt::config::Limits::default();
+    limits.live.ws_ping_secs = 1;
+    limits.live.ws_idle_secs = 3;
+    limits.live.subscriptions_per_connection = 2;
+    limits.live.subscriptions_per_client = 3;
+    let auth = knotenpunkt::config::AuthArgs {
+        public_url: Some(common::PUBLIC_URL.into()),
+        signing_key_path: std::env::temp_dir().join(format!(
+            "knotenpunkt-test-keys-live-{}-{}.json",
+            std::process::id(),
+            common::free_port()
+        )),
+        token_ttl_secs: 3,
+        ..Default::default()
+    };
+    let app =
+        TestApp::build_with(Some(knotenpunkt::config::DemoArgs::default()), limits, auth).await;
+    let (ws, server) = listen(app.router.clone()).await;
+
+    // A client that answers the pings (graphql-ws does) stays; one that never says
+    // anything is closed with 1001 after the idle time.
+    let mut answering =
+        Subscriber::start(&ws, None, json!([subscription("runs", RUNS, json!({}))])).await;
+    let silent_ws = ws.clone();
+    let silent = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["-e", SILENT_CLIENT])
+            .current_dir(node::dir("ws"))
+            .env("WS_URL", silent_ws)
+            .output()
+            .expect("node")
+    });
+    let out = silent.await.unwrap();
+    let silent: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(silent["code"], 1001, "{silent}");
+    assert!(silent["pings"].as_u64().unwrap() >= 2, "{silent}");
+    let lines = answering.quiet(Duration::from_millis(200)).await;
+    assert!(
+        answering
+            .seen
+            .iter()
+            .chain(&lines)
+            .all(|l| l["event"] != "closed"),
+        "a client that answers pings stays connected: {:#?}",
+        answering.seen
+    );
+    answering.stop();
+
+    // Three subscriptions per client over all its connections: a second connection's
+    // second subscription is the fourth, and refused.
+    let school = app.demo_token("school").await;
+    let mut first = Subscriber::start(
+        &ws,
+        Some(&school),
+        json!([
+            subscription("one", RUNS, json!({})),
+            subscription("two", RUNS, json!({}))
+        ]),
+    )
+    .await;
+    let mut second = Subscriber::start(
+        &ws,
+        Some(&school),
+        json!([
+            subscription("three", RUNS, json!({})),
+            subscription("four", RUNS, json!({}))
+        ]),
+    )
+    .await;
+    let refused = second
+        .until(Duration::from_secs(5), |l| l["event"] == "error")
+        .await;
+    assert_eq!(refused["name"], "four", "{refused}");
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"],
+        "TOO_MANY_SUBSCRIPTIONS"
+    );
+    let fine = first.quiet(Duration::from_millis(100)).await;
+    assert!(fine.iter().all(|l| l["event"] != "error"), "{fine:#?}");
+
+    // The token lives 3 s: the hub closes the connection with 4401 when it expires.
+    let closed = first
+        .until(Duration::from_secs(10), |l| l["event"] == "closed")
+        .await;
+    assert_eq!(closed["code"], 4401, "{closed}");
+    first.stop();
+    second.stop();
     server.abort();
 }
 

@@ -94,6 +94,10 @@ impl Executor {
         let Some(op) = plan::select_operation(&doc, wanted) else {
             return Ok(None);
         };
+        if op.ty == async_graphql::parser::types::OperationType::Subscription {
+            let pos = op.selection_set.pos;
+            return Err(vec![extensions::subscription_elsewhere(Some(pos))]);
+        }
         let name = match (&doc.operations, wanted) {
             (_, Some(name)) => Some(name.to_owned()),
             (DocumentOperations::Multiple(ops), None) => ops.keys().next().map(|n| n.to_string()),

@@ -21,7 +21,8 @@ use async_graphql::extensions::{
     NextResolve, NextSubscribe, NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
 };
 use async_graphql::registry::Registry;
 use async_graphql::{
@@ -66,6 +67,18 @@ pub fn with_code(mut err: ServerError, code: &str) -> ServerError {
     }
     err.extensions = Some(ext);
     err
+}
+
+/// The refusal of a subscription sent to a transport without subscriptions (GraphQL
+/// over HTTP): they run over WebSocket.
+pub fn subscription_elsewhere(pos: Option<Pos>) -> ServerError {
+    with_code(
+        ServerError::new(
+            "subscriptions run over WebSocket at /graphql/ws (graphql-transport-ws), not over HTTP",
+            pos,
+        ),
+        "BAD_REQUEST",
+    )
 }
 
 /// How deep an introspection query may go: exactly as deep as the standard one
@@ -845,6 +858,14 @@ impl Extension for RequestShapeExtension {
             req.audit.set_operation(Some(name));
         }
         let prepared = self.prepared.lock().ok().and_then(|p| p.clone());
+        if let Some(op) = prepared
+            .as_ref()
+            .and_then(|p| plan::select_operation(&p.doc, operation_name))
+            .filter(|op| op.ty == OperationType::Subscription)
+        {
+            let pos = op.selection_set.pos;
+            return Response::from_errors(vec![subscription_elsewhere(Some(pos))]);
+        }
         if let Err(err) = self.admit(ctx, prepared.as_ref(), operation_name) {
             return Response::from_errors(vec![err]);
         }

@@ -27,8 +27,11 @@ use tokio::sync::OnceCell;
 /// callers) read it once, and the others take that answer. A thousand anonymous
 /// subscribers of one run cost one statement per change, not a thousand.
 pub struct SharedReads<M> {
-    entries: Mutex<HashMap<(u64, String), Arc<OnceCell<Option<M>>>>>,
+    entries: Mutex<HashMap<(u64, String), Read<M>>>,
 }
+
+/// One shared read: the object, once the first subscriber has read it.
+type Read<M> = Arc<OnceCell<Option<M>>>;
 
 /// Deliveries whose reads are kept for latecomers (subscribers still working through
 /// earlier deliveries).

@@ -418,7 +418,10 @@ async fn case_events_follow_the_row_rules_at_delivery_and_a_revoked_consent_stop
         "INCOMPLETE"
     );
     let seen = consented.next("cases", Duration::from_secs(5)).await;
-    assert_eq!(seen["payload"]["data"]["caseChanged"]["case"]["id"], case);
+    assert_eq!(
+        seen["payload"]["data"]["caseChanged"]["case"]["id"], case,
+        "{seen}"
+    );
     assert_eq!(
         seen["payload"]["data"]["caseChanged"]["case"]["status"],
         "INCOMPLETE"
@@ -520,9 +523,35 @@ async fn the_protocol_refuses_bad_tokens_bad_filters_and_too_many_subscriptions(
         json!([
             subscription("bad", RUNS, json!({"filter": {"profession": "astronaut"}})),
             subscription("nul", RUNS, json!({"filter": {"region": "DE-SN\u{0}"}})),
+            subscription("cases", CASES, json!({})),
         ]),
     )
     .await;
+    // Case events need a token with `cases:read`.
+    let error = s
+        .until(Duration::from_secs(5), |l| {
+            l["event"] == "error" && l["name"] == "cases"
+        })
+        .await;
+    assert_eq!(
+        error["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{error}"
+    );
+    let school = app.demo_token("school").await;
+    let mut without_scope = Subscriber::start(
+        &ws,
+        Some(&school),
+        json!([subscription("cases", CASES, json!({}))]),
+    )
+    .await;
+    let error = without_scope
+        .until(Duration::from_secs(5), |l| l["event"] == "error")
+        .await;
+    assert_eq!(
+        error["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{error}"
+    );
+    without_scope.stop();
     for name in ["bad", "nul"] {
         let error = s
             .until(Duration::from_secs(5), |l| {
@@ -625,12 +654,11 @@ async fn quiet_clients_are_closed_expired_tokens_end_the_connection_and_clients_
     );
     answering.stop();
 
-    // Three subscriptions per client over all its connections: a second connection's
-    // second subscription is the fourth, and refused.
-    let school = app.demo_token("school").await;
+    // Three subscriptions per client (anonymous callers: per address) over all its
+    // connections: a second connection's second subscription is the fourth, and refused.
     let mut first = Subscriber::start(
         &ws,
-        Some(&school),
+        None,
         json!([
             subscription("one", RUNS, json!({})),
             subscription("two", RUNS, json!({}))
@@ -639,7 +667,7 @@ async fn quiet_clients_are_closed_expired_tokens_end_the_connection_and_clients_
     .await;
     let mut second = Subscriber::start(
         &ws,
-        Some(&school),
+        None,
         json!([
             subscription("three", RUNS, json!({})),
             subscription("four", RUNS, json!({}))
@@ -657,13 +685,22 @@ async fn quiet_clients_are_closed_expired_tokens_end_the_connection_and_clients_
     let fine = first.quiet(Duration::from_millis(100)).await;
     assert!(fine.iter().all(|l| l["event"] != "error"), "{fine:#?}");
 
+    first.stop();
+    second.stop();
+
     // The token lives 3 s: the hub closes the connection with 4401 when it expires.
-    let closed = first
+    let school = app.demo_token("school").await;
+    let mut expiring = Subscriber::start(
+        &ws,
+        Some(&school),
+        json!([subscription("runs", RUNS, json!({}))]),
+    )
+    .await;
+    let closed = expiring
         .until(Duration::from_secs(10), |l| l["event"] == "closed")
         .await;
     assert_eq!(closed["code"], 4401, "{closed}");
-    first.stop();
-    second.stop();
+    expiring.stop();
     server.abort();
 }
 

@@ -106,7 +106,9 @@ const MAX_PAYLOAD: usize = 7_000;
 
 /// The channel of the connection's schema: replicas of one hub share it, hubs in other
 /// schemas of the same database do not.
-const CHANNEL_SQL: &str = "'knotenpunkt.' || current_schema()";
+/// PostgreSQL truncates identifiers to 63 bytes when listening but refuses a longer
+/// channel in `pg_notify`, so the name is cut to 63 characters for both.
+const CHANNEL_SQL: &str = "left('knotenpunkt.' || current_schema(), 63)";
 
 /// Announces `changes` inside `txn` (PostgreSQL), delivered when it commits.
 pub(super) async fn announce_in(txn: &DatabaseTransaction, changes: &[Change]) -> AppResult<()> {

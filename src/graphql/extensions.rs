@@ -11,10 +11,10 @@
 
 use crate::config::Limits;
 use crate::error::AppError;
-use crate::graphql::RequestData;
 use crate::graphql::completion;
 use crate::graphql::cost::{self, ListBounds};
 use crate::graphql::plan::{self, FieldPlan};
+use crate::graphql::{OverWebSocket, RequestData};
 use crate::service::Reference;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
@@ -858,16 +858,23 @@ impl Extension for RequestShapeExtension {
             req.audit.set_operation(Some(name));
         }
         let prepared = self.prepared.lock().ok().and_then(|p| p.clone());
-        if let Some(op) = prepared
+        let subscription = prepared
             .as_ref()
             .and_then(|p| plan::select_operation(&p.doc, operation_name))
-            .filter(|op| op.ty == OperationType::Subscription)
-        {
-            let pos = op.selection_set.pos;
-            return Response::from_errors(vec![subscription_elsewhere(Some(pos))]);
-        }
-        if let Err(err) = self.admit(ctx, prepared.as_ref(), operation_name) {
-            return Response::from_errors(vec![err]);
+            .filter(|op| op.ty == OperationType::Subscription);
+        match subscription {
+            // async-graphql runs each event of a subscription through this hook; the
+            // subscription was admitted once, in `validation`.
+            Some(_) if ctx.data_opt::<OverWebSocket>().is_some() => {}
+            Some(op) => {
+                let pos = op.selection_set.pos;
+                return Response::from_errors(vec![subscription_elsewhere(Some(pos))]);
+            }
+            None => {
+                if let Err(err) = self.admit(ctx, prepared.as_ref(), operation_name) {
+                    return Response::from_errors(vec![err]);
+                }
+            }
         }
         // Each poll of the operation starts unpaused (see `resolve`).
         let run = next.run(ctx, operation_name);
@@ -903,21 +910,15 @@ impl Extension for RequestShapeExtension {
         response
     }
 
-    /// A subscription is admitted (priced and charged) once, when it starts; each event
-    /// then has the execution budget of one operation, and its errors are coded.
+    /// Each event of a subscription has the execution budget of one operation, and its
+    /// errors are coded. (A subscription is admitted in `validation`: this hook runs
+    /// before the document is parsed.)
     fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
         stream: BoxStream<'s, Response>,
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
-        let prepared = self.prepared.lock().ok().and_then(|p| p.clone());
-        let operation_name = ctx
-            .data_opt::<RequestData>()
-            .and_then(|r| r.operation_name.clone());
-        if let Err(err) = self.admit(ctx, prepared.as_ref(), operation_name.as_deref()) {
-            return futures::stream::once(async move { Response::from_errors(vec![err]) }).boxed();
-        }
         let (values, bytes, stopped) = (
             self.values.clone(),
             self.bytes.clone(),
@@ -982,10 +983,25 @@ impl Extension for RequestShapeExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errs| {
+        let result = next.run(ctx).await.map_err(|errs| {
             errs.into_iter()
                 .map(|e| with_code(e, VALIDATION_FAILED))
-                .collect()
-        })
+                .collect::<Vec<_>>()
+        })?;
+        // A subscription never passes `execute`: it is admitted (priced and charged to
+        // the caller's budget) here, once, before it starts.
+        let prepared = self.prepared.lock().ok().and_then(|p| p.clone());
+        let operation_name = ctx
+            .data_opt::<RequestData>()
+            .and_then(|r| r.operation_name.clone());
+        let subscription = prepared
+            .as_ref()
+            .and_then(|p| plan::select_operation(&p.doc, operation_name.as_deref()))
+            .is_some_and(|op| op.ty == OperationType::Subscription);
+        if subscription {
+            self.admit(ctx, prepared.as_ref(), operation_name.as_deref())
+                .map_err(|e| vec![e])?;
+        }
+        Ok(result)
     }
 }

@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::service::validation::{self, Problems};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextResolve,
-    NextSubscribe, ResolveInfo,
+    NextValidation, ResolveInfo,
 };
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
@@ -27,8 +27,9 @@ use async_graphql::parser::types::{
 };
 use async_graphql::registry::MetaInputValue;
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
-use async_graphql::{Name, PathSegment, Pos, Response, ServerResult, Value, Variables};
-use futures::stream::BoxStream;
+use async_graphql::{
+    Name, PathSegment, Pos, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -259,13 +260,13 @@ impl Extension for InputGuardExtension {
         next.run(ctx, operation_name).await
     }
 
-    fn subscribe<'s>(
+    async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        // A subscription does not pass `execute`: take its variables here.
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        // A subscription does not pass `execute`: its variables are taken here, after
+        // parsing and before any field resolves (`execute` finds them taken).
         let operation_name = ctx
             .data_opt::<crate::graphql::RequestData>()
             .and_then(|r| r.operation_name.clone());
@@ -275,7 +276,7 @@ impl Extension for InputGuardExtension {
                 .variables
                 .set(parsed.for_operation(operation_name.as_deref()));
         }
-        next.run(ctx, stream)
+        next.run(ctx).await
     }
 
     async fn resolve(

@@ -48,6 +48,10 @@ pub struct RequestData {
     pub operation_name: Option<String>,
 }
 
+/// Request data marking an operation sent over WebSocket (`/graphql/ws`), the one
+/// transport that runs subscriptions.
+pub struct OverWebSocket;
+
 /// A caller's budget of cost points (the rate limit): charged with an operation's
 /// calculated cost before the operation runs.
 pub trait CostBudget: Send + Sync {

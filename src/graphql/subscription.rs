@@ -8,8 +8,9 @@
 //! `RESYNC` event says changes may have been missed (a replica lost its listening
 //! connection, or the subscriber fell behind): read again what matters.
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Scope};
 use crate::error::{AppError, AppResult};
+use crate::graphql::guard::RequireScopes;
 use crate::graphql::id::NodeType;
 use crate::graphql::input::{
     CaseFilter, CourseRunFilter, EnrolmentFilter, ExamSessionFilter, under,
@@ -245,7 +246,8 @@ impl SubscriptionRoot {
         .await
     }
 
-    /// Changes of recognition cases the caller may see (status, timeline, decision): the one with `id`, or those matching `filter`. Whether the caller may see a case is decided for every event, so a revoked consent stops the events at once.
+    /// Changes of recognition cases the caller may see (status, timeline, decision; scope `cases:read`): the one with `id`, or those matching `filter`. Whether the caller may see a case is decided for every event, so a revoked consent stops the events at once.
+    #[graphql(guard = "RequireScopes::one(&Scope::CasesRead)")]
     async fn case_changed<'a>(
         &self,
         ctx: &Context<'a>,

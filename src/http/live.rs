@@ -10,22 +10,24 @@
 //!   `connection_init` (`{"Authorization": "Bearer …"}`, also `authorization` or
 //!   `token`), or the upgrade request's `Authorization` header (a gateway forwards it).
 //!   Without either the caller is anonymous and sees the public catalogue. A token that
-//!   cannot be verified is refused: close 4403. When the token expires, the hub closes
-//!   the connection with 4401; the client connects again with a new one.
+//!   cannot be verified is refused: close 4403. When the token expires, or no longer
+//!   verifies at one of the periodic checks (a revoked client), the hub closes the
+//!   connection with 4401; the client connects again with a new one.
 //! - Each operation runs with the row rules of that caller, with loaders of its own;
 //!   personal data an event shows is written to the audit log before the event is sent
 //!   (an event whose reads cannot be recorded is replaced by an error).
 //! - Limits (`LiveLimits`): subscriptions per connection and per client (a refusal is an
 //!   `error` message with `extensions.code` `TOO_MANY_SUBSCRIPTIONS`), `connection_init`
 //!   within `ws_init_secs` (else 4408), a `ping` every `ws_ping_secs`, and a close with
-//!   1001 after `ws_idle_secs` without any message from the client.
+//!   1001 after `ws_idle_secs` without any message from the client, or when a message
+//!   waits that long for a client that stopped reading.
 
 use crate::auth::Principal;
 use crate::config::LiveLimits;
-use crate::graphql::RequestData;
 use crate::graphql::loader::Loaders;
 use crate::graphql::loader::batch::{BatchedStream, Scheduler};
 use crate::graphql::{CostBudget, Usage};
+use crate::graphql::{OverWebSocket, RequestData};
 use crate::http::client_addr::ClientAddr;
 use crate::http::state::AppState;
 use crate::service::audit::AuditCollector;
@@ -163,8 +165,9 @@ enum ClientMessage {
 /// What the operation tasks send to the connection.
 enum Outgoing {
     Message(Value),
-    /// The operation `id` ended (its `complete` or `error` was sent before).
-    Done(String),
+    /// The last message of operation `id` (`complete` or `error`): the connection
+    /// forgets the operation as it sends it, so the client may reuse the id at once.
+    Last(String, Value),
 }
 
 /// The authenticated caller of a connection.
@@ -172,6 +175,8 @@ struct Session {
     principal: Principal,
     /// When the token expires.
     expires: Option<Instant>,
+    /// The `Authorization` value it was verified from, to check it again.
+    authorization: Option<String>,
 }
 
 /// One connection.
@@ -239,7 +244,7 @@ impl Connection {
                     last_heard = Instant::now();
                     match self.receive(&text, &tx).await {
                         Ok(Some(reply)) => {
-                            if sink.send(text_message(&reply)).await.is_err() {
+                            if !send(&mut sink, &reply, idle_after).await {
                                 break None;
                             }
                         }
@@ -247,16 +252,18 @@ impl Connection {
                         Err(closing) => break Some(closing),
                     }
                 }
-                Some(out) = rx.recv() => match out {
-                    Outgoing::Message(message) => {
-                        if sink.send(text_message(&message)).await.is_err() {
-                            break None;
+                Some(out) = rx.recv() => {
+                    let message = match out {
+                        Outgoing::Message(message) => message,
+                        Outgoing::Last(id, message) => {
+                            self.operations.remove(&id);
+                            message
                         }
+                    };
+                    if !send(&mut sink, &message, idle_after).await {
+                        break None;
                     }
-                    Outgoing::Done(id) => {
-                        self.operations.remove(&id);
-                    }
-                },
+                }
                 _ = sleep_until(init_deadline), if self.session.is_none() => {
                     break Some((close::INIT_TIMEOUT, "Connection initialisation timeout".into()));
                 }
@@ -267,8 +274,13 @@ impl Connection {
                     if last_heard.elapsed() >= idle_after {
                         break Some((close::GOING_AWAY, "Idle: no message from the client".into()));
                     }
+                    // The client may have been revoked since it connected: its token
+                    // stops working on a live connection too.
+                    if let Err(closing) = self.recheck().await {
+                        break Some(closing);
+                    }
                     next_ping = Instant::now() + ping_every;
-                    if sink.send(text_message(&json!({"type": "ping"}))).await.is_err() {
+                    if !send(&mut sink, &json!({"type": "ping"}), idle_after).await {
                         break None;
                     }
                 }
@@ -278,9 +290,9 @@ impl Connection {
             task.abort();
         }
         if let Some((code, reason)) = closing {
-            let _ = sink.send(close_message(code, &reason)).await;
+            let _ = tokio::time::timeout(idle_after, sink.send(close_message(code, &reason))).await;
         }
-        let _ = sink.close().await;
+        let _ = tokio::time::timeout(idle_after, sink.close()).await;
     }
 
     /// Handles one message: a reply to send, nothing, or the end of the connection.
@@ -391,11 +403,35 @@ impl Connection {
             .principal(&self.state.db, authorization.as_deref())
             .await
             .map_err(|e| (close::FORBIDDEN, format!("Forbidden: {}", e.0)))?;
-        let expires = principal.client().and_then(|c| c.expires_at).map(|exp| {
-            let left = (exp - chrono::Utc::now().timestamp()).max(0) as u64;
-            Instant::now() + Duration::from_secs(left)
-        });
-        Ok(Session { principal, expires })
+        let expires = principal
+            .client()
+            .and_then(|c| c.expires_at)
+            .and_then(|exp| {
+                let left = (exp - chrono::Utc::now().timestamp()).max(0) as u64;
+                Instant::now().checked_add(Duration::from_secs(left))
+            });
+        Ok(Session {
+            principal,
+            expires,
+            authorization,
+        })
+    }
+
+    /// Checks the connection's token again (a revoked client, an introspected token the
+    /// IdP no longer vouches for): the close when it no longer holds.
+    async fn recheck(&self) -> Result<(), Closing> {
+        let Some(session) = &self.session else {
+            return Ok(());
+        };
+        if session.principal.client().is_none() {
+            return Ok(());
+        }
+        self.state
+            .auth
+            .principal(&self.state.db, session.authorization.as_deref())
+            .await
+            .map(drop)
+            .map_err(|e| (close::UNAUTHORIZED, format!("Unauthorized: {}", e.0)))
     }
 }
 
@@ -413,6 +449,19 @@ impl Drop for Gauged {
     fn drop(&mut self) {
         metrics::gauge!(self.0).decrement(1.0);
     }
+}
+
+/// Sends `value`, unless the client takes longer than `within` to accept it (a client
+/// that stopped reading): `false` ends the connection.
+async fn send(
+    sink: &mut futures::stream::SplitSink<WebSocket, Message>,
+    value: &Value,
+    within: Duration,
+) -> bool {
+    matches!(
+        tokio::time::timeout(within, sink.send(text_message(value))).await,
+        Ok(Ok(()))
+    )
 }
 
 fn text_message(value: &Value) -> Message {
@@ -472,19 +521,18 @@ async fn operation(
         usage: Arc::new(Usage::default()),
         operation_name: request.operation_name.clone(),
     };
-    let responses = state.graphql.guarded.execute_stream(request.data(data));
+    let responses = state
+        .graphql
+        .guarded
+        .execute_stream(request.data(data).data(OverWebSocket));
     let mut responses = BatchedStream::new(responses, scheduler);
     let mut first = true;
     let _gauge = Gauged::new("knotenpunkt_live_subscriptions");
     while let Some(response) = responses.next().await {
         // Validation and other refusals before execution: one `error`, no `complete`.
         if first && response.data == async_graphql::Value::Null && !response.errors.is_empty() {
-            let _ = tx
-                .send(Outgoing::Message(json!({
-                    "type": "error", "id": id, "payload": response.errors,
-                })))
-                .await;
-            let _ = tx.send(Outgoing::Done(id)).await;
+            let last = json!({"type": "error", "id": id, "payload": response.errors});
+            let _ = tx.send(Outgoing::Last(id, last)).await;
             return;
         }
         first = false;
@@ -502,8 +550,6 @@ async fn operation(
             break;
         }
     }
-    let _ = tx
-        .send(Outgoing::Message(json!({"type": "complete", "id": id})))
-        .await;
-    let _ = tx.send(Outgoing::Done(id)).await;
+    let last = json!({"type": "complete", "id": id});
+    let _ = tx.send(Outgoing::Last(id, last)).await;
 }

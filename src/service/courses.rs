@@ -416,6 +416,17 @@ pub async fn update(
                 .unwrap_or(current.bildungsgutschein),
         };
         draft.validate(catalog, crate::service::today())?;
+        // Its runs show the course (title, type, professions): their subscribers see it.
+        let runs: Vec<i64> = course_run::Entity::find()
+            .select_only()
+            .column(course_run::Column::Id)
+            .filter(course_run::Column::CourseId.eq(id))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for run in runs {
+            crate::db::changes::record(crate::db::changes::Change::CourseRun(run));
+        }
         let updated = Entity::update_many()
             .col_expr(Column::CourseType, Expr::value(draft.course_type))
             .col_expr(Column::Title, Expr::value(draft.title))

@@ -34,8 +34,11 @@ pub struct SharedReads<M> {
 type Read<M> = Arc<OnceCell<Option<M>>>;
 
 /// Deliveries whose reads are kept for latecomers (subscribers still working through
-/// earlier deliveries).
-const KEPT: u64 = 4_096;
+/// earlier deliveries); an older one is read again.
+const KEPT: u64 = 64;
+
+/// Entries beyond which the old ones are dropped.
+const PRUNE_AT: usize = 1_024;
 
 impl<M> Default for SharedReads<M> {
     fn default() -> Self {
@@ -59,7 +62,7 @@ impl<M: Clone> SharedReads<M> {
     {
         let cell = {
             let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-            if entries.len() >= KEPT as usize {
+            if entries.len() >= PRUNE_AT {
                 entries.retain(|(n, _), _| n + KEPT > number);
             }
             entries.entry((number, key.to_owned())).or_default().clone()

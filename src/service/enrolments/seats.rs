@@ -279,7 +279,7 @@ pub async fn store(txn: &DatabaseTransaction, target: Target, counts: Counts) ->
 /// Closes the gap a waitlisted enrolment at `position` leaves: everyone behind it moves
 /// up one place.
 pub async fn close_gap(txn: &DatabaseTransaction, target: Target, position: i32) -> AppResult<()> {
-    enrolment::Entity::update_many()
+    let moved = enrolment::Entity::update_many()
         .col_expr(
             enrolment::Column::WaitlistPosition,
             Expr::col(enrolment::Column::WaitlistPosition).sub(1),
@@ -287,8 +287,12 @@ pub async fn close_gap(txn: &DatabaseTransaction, target: Target, position: i32)
         .filter(target.column().eq(target.id()))
         .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
         .filter(enrolment::Column::WaitlistPosition.gt(position))
-        .exec(txn)
+        .exec_with_returning(txn)
         .await?;
+    // Their place in line changed without a history entry of their own.
+    for e in moved {
+        crate::db::changes::record(crate::db::changes::Change::Enrolment(e.id));
+    }
     Ok(())
 }
 

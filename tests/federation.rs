@@ -381,12 +381,27 @@ async fn composition_fails_when_the_hubs_schema_clashes_with_a_partners() {
     }
 }
 
-fn tempdir() -> std::path::PathBuf {
+/// A folder of its own for a test's files, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn join(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> TempDir {
     let dir = std::env::temp_dir().join(format!(
         "knotenpunkt-federation-{}-{}",
         std::process::id(),
         common::free_port()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }

@@ -325,6 +325,12 @@ pub struct Limits {
     /// Time after which a request is aborted, in seconds.
     #[arg(long, env = "KNOTENPUNKT_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,
+    /// Largest file `POST /import/courses` reads, in bytes (README, "Bulk import").
+    #[arg(long, env = "KNOTENPUNKT_IMPORT_MAX_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub import_max_bytes: u64,
+    /// Time after which an import is stopped and rolled back, in seconds (it replaces `--request-timeout-secs` for `POST /import/courses`).
+    #[arg(long, env = "KNOTENPUNKT_IMPORT_TIMEOUT_SECS", default_value_t = 120)]
+    pub import_timeout_secs: u64,
     /// On PostgreSQL, answer reads of the public catalogue with one statement that builds the response in the database (README, "How reads run"); `false` resolves every field.
     #[arg(long, env = "KNOTENPUNKT_COMPILED_READS", value_name = "BOOL", action = ArgAction::Set,
         num_args = 0..=1, require_equals = true, default_value = "true",

@@ -445,6 +445,33 @@ pub async fn write<T>(
     result
 }
 
+/// [`write`] for work that decides itself whether what it did is kept: `work` answers
+/// its value and `true` to commit, or `false` to roll back and still answer the value
+/// (a dry run, an all-or-nothing import with a failed row). Changes are announced only
+/// when committed.
+pub async fn write_or_discard<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<(T, bool)>,
+) -> AppResult<T> {
+    let txn = begin_write(db).await?;
+    let (result, changes) = changes::collecting(work(&txn)).await;
+    match result {
+        Ok((value, true)) => {
+            if let Err(err) = changes::announce_in(&txn, &changes).await {
+                return finish(txn, Err(err)).await;
+            }
+            let value = finish(txn, Ok(value)).await?;
+            changes::announce_after_commit(db, &changes);
+            Ok(value)
+        }
+        Ok((value, false)) => {
+            txn.rollback().await?;
+            Ok(value)
+        }
+        Err(err) => finish(txn, Err(err)).await,
+    }
+}
+
 /// Ends a write transaction: commits after success, rolls back after an error. Every
 /// error path must end here: a transaction merely dropped is rolled back only when its
 /// connection is next used, and until then it holds its locks (on SQLite the write

@@ -328,7 +328,7 @@ async fn caller_of(
 ) -> String {
     let kind = match field {
         "registerCourse" | "updateCourse" | "scheduleCourseRun" | "updateCourseRun"
-        | "cancelCourseRun" => "school",
+        | "importCourses" | "cancelCourseRun" => "school",
         "registerCandidate"
         | "recordConsent"
         | "revokeConsent"
@@ -923,6 +923,18 @@ async fn writes(app: &TestApp) -> Writes {
             "school",
             json!({"id": run, "expectedVersion": 0, "reason": "Zu wenige Anmeldungen"}),
         ),
+        (
+            "importCourses",
+            "school",
+            json!({"dryRun": true, "rows": [{
+                "externalId": "K-1", "courseType": "LANGUAGE_COURSE", "title": "Deutsch für die Pflege B2",
+                "professions": ["nurse"], "runExternalId": "K-1-a", "startDate": "2031-02-03",
+                "endDate": "2031-06-30", "hours": 300, "format": "ONLINE", "schedule": "PART_TIME",
+                "seatsMin": 5, "seatsMax": 15, "region": "14713", "city": "Leipzig",
+                "cost": {"amount": "900", "currency": "EUR"}, "registrationDeadline": "2031-01-15",
+                "azavMeasureNumber": "962/1234/2030",
+            }]}),
+        ),
         ("registerCandidate", "advisory", candidate_input),
         ("openRecognitionCase", "advisory", open_input),
         (
@@ -998,8 +1010,25 @@ async fn over_long_text_is_refused_naming_the_field_before_any_database_sees_it(
                 input["expectedVersion"] = version;
             }
             let variables = leaf.set(&json!({"input": input}), json!("x".repeat(10_000)));
-            let body = send(&app, token, &call.document, variables).await;
             let path = leaf.path();
+            // An import reports each row's problems in its report, by column, as a file
+            // import does.
+            if name == "importCourses" {
+                let document = call
+                    .document
+                    .replace("{ __typename }", "{ rows { fieldErrors { field } } }");
+                let body = send(&app, token, &document, variables).await;
+                let column = path.trim_start_matches("input.rows.");
+                let named = body["data"]["importCourses"]["rows"][0]["fieldErrors"]
+                    .as_array()
+                    .is_some_and(|all| all.iter().any(|p| p["field"] == column));
+                if !named {
+                    wrong.push(format!("{name} {path}: {body}"));
+                }
+                checked += 1;
+                continue;
+            }
+            let body = send(&app, token, &call.document, variables).await;
             // Every text input has a limit the hub checks (an unknown client is only
             // looked up, and not found).
             let expected = refuses_among_others(&body, &path)

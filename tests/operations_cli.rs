@@ -273,7 +273,7 @@ async fn shared_flags_stand_on_either_side_of_the_subcommand() {
     assert!(status.stdout.lines().all(|l| l.starts_with("Pending")));
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
     let status = run(&dir, &["migrate", "--database-url", url, "status"]).ok();
-    assert_eq!(status.stdout.lines().count(), 9, "{}", status.stdout);
+    assert_eq!(status.stdout.lines().count(), 10, "{}", status.stdout);
     assert!(
         status.stdout.lines().all(|l| l.starts_with("Applied")),
         "{}",
@@ -457,7 +457,7 @@ async fn migrate_down_lists_what_it_drops_and_the_demo_comes_back() {
     // and the credentials it prints get tokens.
     run(
         &dir,
-        &["migrate", "down", "-n", "5", "--yes", "--database-url", url],
+        &["migrate", "down", "-n", "6", "--yes", "--database-url", url],
     )
     .ok();
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
@@ -594,7 +594,7 @@ async fn no_migrate_refuses_to_start_on_a_schema_it_lacks() {
     // The neighbours are reference data: rolling them back needs --yes.
     run(
         &dir,
-        &["migrate", "down", "-n", "5", "--yes", "--database-url", url],
+        &["migrate", "down", "-n", "6", "--yes", "--database-url", url],
     )
     .ok();
     let behind = run(&dir, &serve);
@@ -606,6 +606,7 @@ async fn no_migrate_refuses_to_start_on_a_schema_it_lacks() {
             && error.contains("m20261126_000007_create_seats")
             && error.contains("m20261127_000008_create_placements_and_funding")
             && error.contains("m20261127_000009_create_statistics_support")
+            && error.contains("m20261127_000010_add_external_ids")
             && error.contains("migrate up"),
         "{}",
         behind.stderr

@@ -58,6 +58,9 @@ pub struct Model {
     pub azav_measure_number: Option<String>,
     pub azav_valid_until: Option<Date>,
     pub bildungsgutschein: bool,
+    /// The provider's own id of the row, set by bulk import (unique per provider for
+    /// courses, per course for runs).
+    pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

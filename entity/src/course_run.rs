@@ -148,6 +148,9 @@ pub struct Model {
     pub status: RunStatus,
     /// Why the provider cancelled the run.
     pub cancellation_reason: Option<String>,
+    /// The provider's own id of the row, set by bulk import (unique per provider for
+    /// courses, per course for runs).
+    pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

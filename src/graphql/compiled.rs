@@ -220,6 +220,7 @@ impl<'d> Compiler<'d> {
             }
             "registrationDeadline" => column("registration_deadline"),
             "rollingEntry" => column("rolling_entry"),
+            "externalId" => column("external_id"),
             "status" => column("status"),
             "version" => column("version"),
             _ => None,
@@ -242,6 +243,7 @@ impl<'d> Compiler<'d> {
                 Self::organisation,
             ),
             "languageLevel" => column("language_level"),
+            "externalId" => column("external_id"),
             "azavMeasureNumber" => column("azav_measure_number"),
             "azavValidUntil" => column("azav_valid_until"),
             "bildungsgutschein" => column("bildungsgutschein"),

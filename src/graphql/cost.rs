@@ -8,6 +8,7 @@
 //!   100), applied to its `edges` and `nodes`;
 //! - `nodes(ids:)` by the number of ids, `_entities(representations:)` by the number of
 //!   representations;
+//! - the report of `importCourses` (`rows`) by the number of rows of its input;
 //! - any other list by its real bound (`Region.children`: the most children any
 //!   region has; `professions`: the number of professions; `labels`: the number of
 //!   labelled enum values; introspection: the most fields, arguments, interfaces… any
@@ -43,7 +44,13 @@ const GROWING_LISTS: &[(&str, &str, u64)] = &[
     ("FundingApplication", "timeline", 20),
     ("Enrolment", "history", 20),
     ("RecognitionCase", "timeline", 50),
+    // A problem per column, and a few columns with two.
+    ("CourseImportRow", "fieldErrors", 32),
 ];
+
+/// `importCourses`, whose report (`rows`) has as many rows as its input.
+const IMPORT: (&str, &str) = ("Mutation", "importCourses");
+const IMPORT_ROWS: (&str, &str) = ("CourseImportReport", "rows");
 
 /// Lists of the statistics, bounded by the service (`statistics::MAX_CELLS` …).
 const STATISTICS_LISTS: &[(&str, &str, u64)] = &[
@@ -369,11 +376,22 @@ impl Pricer<'_> {
                     _ => DEFAULT_PAGE_SIZE as u64,
                 };
                 Some(size.min(MAX_PAGE_SIZE as u64))
+            } else if (object, collected.name) == IMPORT {
+                // The report has a row per row of the input.
+                match plan.argument(field, "input") {
+                    Some(Value::Object(input)) => match input.get("rows") {
+                        Some(Value::List(rows)) => Some(rows.len() as u64),
+                        _ => Some(0),
+                    },
+                    _ => None,
+                }
             } else {
                 None
             };
             let child = if is_list {
-                let (size, total) = if let (Some(p), "edges" | "nodes") = (page, collected.name) {
+                let paged = matches!(collected.name, "edges" | "nodes")
+                    || (object, collected.name) == IMPORT_ROWS;
+                let (size, total) = if let Some(p) = page.filter(|_| paged) {
                     (p, None)
                 } else if let Some(Value::List(ids)) = plan
                     .argument(field, "ids")

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod import;
 pub mod live;
 pub mod oauth;
 pub mod rate_limit;
@@ -29,7 +30,7 @@ pub fn router(state: AppState) -> Router {
     graphiql::prepare();
     dashboard::prepare();
     crate::metrics::handle();
-    Router::new()
+    let routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(live::upgrade))
         .route("/graphql/assets/{name}", get(graphiql::asset))
@@ -47,14 +48,20 @@ pub fn router(state: AppState) -> Router {
         // OpenID Connect Discovery clients (openid-client, authlib) look here first.
         .route("/.well-known/openid-configuration", get(oauth::metadata))
         .route("/.well-known/jwks.json", get(oauth::jwks))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            client_addr::attach,
-        ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout(),
+        ));
+    // An import reads its body as a stream, within its own size limit, and ends itself
+    // (rolled back) at `--import-timeout-secs`.
+    let imports = Router::new().route("/import/courses", axum::routing::post(import::courses));
+    Router::new()
+        .merge(routes)
+        .merge(imports)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::attach,
         ))
         // Outside the timeout and the body limit, so that their refusals get a JSON body.
         .layer(middleware::from_fn_with_state(

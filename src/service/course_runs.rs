@@ -299,23 +299,25 @@ pub const WRITE: WriteRule<Entity> = WriteRule {
 };
 
 /// A run as it would be stored, for validation.
-struct RunDraft {
-    start: NaiveDate,
-    end: NaiveDate,
-    hours: i32,
-    format: CourseFormat,
-    schedule: Schedule,
-    seats_min: i32,
-    seats_max: i32,
-    seats_taken: i32,
-    region: String,
-    city: String,
-    cost_minor: i64,
-    currency: String,
-    funding: Vec<FundingOption>,
-    deadline: Option<NaiveDate>,
-    rolling_entry: bool,
-    status: RunStatus,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RunDraft {
+    pub(crate) start: NaiveDate,
+    pub(crate) end: NaiveDate,
+    pub(crate) hours: i32,
+    pub(crate) format: CourseFormat,
+    pub(crate) schedule: Schedule,
+    pub(crate) seats_min: i32,
+    pub(crate) seats_max: i32,
+    pub(crate) seats_taken: i32,
+    pub(crate) region: String,
+    pub(crate) city: String,
+    pub(crate) cost_minor: i64,
+    pub(crate) currency: String,
+    pub(crate) funding: Vec<FundingOption>,
+    pub(crate) deadline: Option<NaiveDate>,
+    pub(crate) rolling_entry: bool,
+    pub(crate) status: RunStatus,
+    pub(crate) external_id: Option<String>,
 }
 
 /// An amount as stored: minor units and the currency code; problems are reported on
@@ -337,7 +339,7 @@ pub(crate) fn money(input: &Money, field: &str, p: &mut Problems) -> (i64, Strin
 }
 
 impl RunDraft {
-    fn validate(&mut self, regions: &RegionTree, mut p: Problems) -> AppResult<()> {
+    pub(crate) fn validate(&mut self, regions: &RegionTree, mut p: Problems) -> AppResult<()> {
         self.city = self.city.trim().to_owned();
         let mut seen = std::collections::HashSet::new();
         self.funding.retain(|f| seen.insert(*f));
@@ -424,46 +426,57 @@ pub async fn schedule(
         deadline: input.registration_deadline,
         rolling_entry: input.rolling_entry,
         status,
+        external_id: None,
     };
     crate::db::write(db, async |txn| {
         // Ownership first: someone else's course is refused whatever the input says.
         courses::WRITE.editable(txn, principal, course_id).await?;
         draft.validate(regions, p)?;
-        let now = Utc::now();
-        let run = Entity::insert(course_run::ActiveModel {
-            course_id: Set(course_id),
-            start_date: Set(draft.start),
-            end_date: Set(draft.end),
-            hours: Set(draft.hours),
-            format: Set(draft.format),
-            schedule: Set(draft.schedule),
-            seats_min: Set(draft.seats_min),
-            seats_max: Set(draft.seats_max),
-            seats_taken: Set(0),
-            region_code: Set(draft.region),
-            city: Set(draft.city),
-            cost_minor: Set(draft.cost_minor),
-            currency: Set(draft.currency),
-            funding_options: Set(serde_json::to_value(&draft.funding).unwrap_or_default()),
-            registration_deadline: Set(draft.deadline),
-            rolling_entry: Set(draft.rolling_entry),
-            status: Set(draft.status),
-            cancellation_reason: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-            ..Default::default()
-        })
-        .exec_with_returning(txn)
-        .await?;
-        crate::db::changes::record(crate::db::changes::Change::CourseRun(run.id));
-        Ok(run)
+        insert(txn, course_id, draft).await
     })
     .await
 }
 
+/// Stores `draft` (validated) as a new run of course `course_id`.
+pub(crate) async fn insert(
+    txn: &DatabaseTransaction,
+    course_id: i64,
+    draft: RunDraft,
+) -> AppResult<course_run::Model> {
+    let now = Utc::now();
+    let run = Entity::insert(course_run::ActiveModel {
+        course_id: Set(course_id),
+        start_date: Set(draft.start),
+        end_date: Set(draft.end),
+        hours: Set(draft.hours),
+        format: Set(draft.format),
+        schedule: Set(draft.schedule),
+        seats_min: Set(draft.seats_min),
+        seats_max: Set(draft.seats_max),
+        seats_taken: Set(0),
+        region_code: Set(draft.region),
+        city: Set(draft.city),
+        cost_minor: Set(draft.cost_minor),
+        currency: Set(draft.currency),
+        funding_options: Set(serde_json::to_value(&draft.funding).unwrap_or_default()),
+        registration_deadline: Set(draft.deadline),
+        rolling_entry: Set(draft.rolling_entry),
+        status: Set(draft.status),
+        cancellation_reason: Set(None),
+        external_id: Set(draft.external_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec_with_returning(txn)
+    .await?;
+    crate::db::changes::record(crate::db::changes::Change::CourseRun(run.id));
+    Ok(run)
+}
+
 /// Writes `draft` over run `id` if its version is still `expected`.
-async fn write(
+pub(crate) async fn write(
     txn: &DatabaseTransaction,
     id: i64,
     expected: i32,
@@ -491,6 +504,7 @@ async fn write(
         .col_expr(Column::RollingEntry, Expr::value(draft.rolling_entry))
         .col_expr(Column::Status, Expr::value(draft.status))
         .col_expr(Column::CancellationReason, Expr::value(cancellation_reason))
+        .col_expr(Column::ExternalId, Expr::value(draft.external_id))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(Column::Version, Expr::col(Column::Version).add(1))
         .filter(Column::Id.eq(id))
@@ -515,7 +529,8 @@ async fn write(
     Ok(row)
 }
 
-fn draft_of(run: &course_run::Model) -> RunDraft {
+/// The run `run` as a draft.
+pub(crate) fn draft_of(run: &course_run::Model) -> RunDraft {
     RunDraft {
         start: run.start_date,
         end: run.end_date,
@@ -533,6 +548,7 @@ fn draft_of(run: &course_run::Model) -> RunDraft {
         deadline: run.registration_deadline,
         rolling_entry: run.rolling_entry,
         status: run.status,
+        external_id: run.external_id.clone(),
     }
 }
 
@@ -600,14 +616,32 @@ pub async fn cancel(
             return Err(stale("course run", current.version));
         }
         let reason = input.cancellation_reason(current.status, "run")?;
-        let mut draft = draft_of(&current);
-        draft.status = RunStatus::Cancelled;
-        write(txn, id, input.expected_version, draft, Some(reason.clone())).await?;
-        enrolments::withdraw_all(txn, principal, Target::Run(id), &reason).await?;
-        Entity::find_by_id(id)
-            .one(txn)
-            .await?
-            .ok_or_else(|| AppError::Internal("cancelled course run vanished".into()))
+        cancel_in(txn, principal, &current, reason).await
     })
     .await
+}
+
+/// Cancels run `current` (read in `txn`, and the caller's to change) with `reason`,
+/// withdrawing every live enrolment with it.
+pub(crate) async fn cancel_in(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    current: &course_run::Model,
+    reason: String,
+) -> AppResult<course_run::Model> {
+    let mut draft = draft_of(current);
+    draft.status = RunStatus::Cancelled;
+    write(
+        txn,
+        current.id,
+        current.version,
+        draft,
+        Some(reason.clone()),
+    )
+    .await?;
+    enrolments::withdraw_all(txn, principal, Target::Run(current.id), &reason).await?;
+    Entity::find_by_id(current.id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Internal("cancelled course run vanished".into()))
 }

@@ -252,19 +252,68 @@ pub const WRITE: WriteRule<Entity> = WriteRule {
 };
 
 /// A course as it would be stored, for validation.
-struct CourseDraft {
-    course_type: course::CourseType,
-    title: String,
-    description: String,
-    professions: Vec<String>,
-    language_level: Option<LanguageLevel>,
-    azav_measure_number: Option<String>,
-    azav_valid_until: Option<NaiveDate>,
-    bildungsgutschein: bool,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CourseDraft {
+    pub(crate) course_type: course::CourseType,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) professions: Vec<String>,
+    pub(crate) language_level: Option<LanguageLevel>,
+    pub(crate) azav_measure_number: Option<String>,
+    pub(crate) azav_valid_until: Option<NaiveDate>,
+    pub(crate) bildungsgutschein: bool,
+    pub(crate) external_id: Option<String>,
+}
+
+impl From<NewCourse> for CourseDraft {
+    fn from(new: NewCourse) -> Self {
+        CourseDraft {
+            course_type: new.course_type,
+            title: new.title,
+            description: new.description,
+            professions: new.professions,
+            language_level: new.language_level,
+            azav_measure_number: new.azav_measure_number,
+            azav_valid_until: new.azav_valid_until,
+            bildungsgutschein: new.bildungsgutschein,
+            external_id: None,
+        }
+    }
 }
 
 impl CourseDraft {
-    fn validate(&mut self, catalog: &ProfessionCatalog, today: NaiveDate) -> AppResult<()> {
+    /// The course `stored` with its `professions`, as a draft.
+    pub(crate) fn of(stored: &course::Model, professions: Vec<String>) -> Self {
+        CourseDraft {
+            course_type: stored.course_type,
+            title: stored.title.clone(),
+            description: stored.description.clone(),
+            professions,
+            language_level: stored.language_level,
+            azav_measure_number: stored.azav_measure_number.clone(),
+            azav_valid_until: stored.azav_valid_until,
+            bildungsgutschein: stored.bildungsgutschein,
+            external_id: stored.external_id.clone(),
+        }
+    }
+
+    /// Tidies the draft (trims, drops repeated professions) and checks it; all problems
+    /// at once.
+    pub(crate) fn validate(
+        &mut self,
+        catalog: &ProfessionCatalog,
+        today: NaiveDate,
+    ) -> AppResult<()> {
+        self.validate_with(catalog, today, Problems::default())
+    }
+
+    /// [`CourseDraft::validate`], adding to problems found before.
+    pub(crate) fn validate_with(
+        &mut self,
+        catalog: &ProfessionCatalog,
+        today: NaiveDate,
+        mut p: Problems,
+    ) -> AppResult<()> {
         self.title = self.title.trim().to_owned();
         self.azav_measure_number = self
             .azav_measure_number
@@ -273,7 +322,6 @@ impl CourseDraft {
             .filter(|s| !s.is_empty());
         let mut seen = std::collections::HashSet::new();
         self.professions.retain(|p| seen.insert(p.clone()));
-        let mut p = Problems::default();
         p.check(
             (3..=200).contains(&chars(&self.title)),
             "title",
@@ -345,39 +393,37 @@ pub async fn register(
     new: NewCourse,
 ) -> AppResult<course::Model> {
     let provider = course_writer(principal)?;
-    let mut draft = CourseDraft {
-        course_type: new.course_type,
-        title: new.title,
-        description: new.description,
-        professions: new.professions,
-        language_level: new.language_level,
-        azav_measure_number: new.azav_measure_number,
-        azav_valid_until: new.azav_valid_until,
-        bildungsgutschein: new.bildungsgutschein,
-    };
+    let mut draft = CourseDraft::from(new);
     draft.validate(catalog, crate::service::today())?;
+    crate::db::write(db, async |txn| insert(txn, provider, draft).await).await
+}
+
+/// Stores `draft` (validated) as a new course of `provider`.
+pub(crate) async fn insert(
+    txn: &DatabaseTransaction,
+    provider: i64,
+    draft: CourseDraft,
+) -> AppResult<course::Model> {
     let now = Utc::now();
-    crate::db::write(db, async |txn| {
-        let course = Entity::insert(course::ActiveModel {
-            provider_id: Set(provider),
-            course_type: Set(draft.course_type),
-            title: Set(draft.title),
-            description: Set(draft.description),
-            language_level: Set(draft.language_level),
-            azav_measure_number: Set(draft.azav_measure_number),
-            azav_valid_until: Set(draft.azav_valid_until),
-            bildungsgutschein: Set(draft.bildungsgutschein),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-            ..Default::default()
-        })
-        .exec_with_returning(txn)
-        .await?;
-        write_professions(txn, course.id, &draft.professions).await?;
-        Ok(course)
+    let course = Entity::insert(course::ActiveModel {
+        provider_id: Set(provider),
+        course_type: Set(draft.course_type),
+        title: Set(draft.title),
+        description: Set(draft.description),
+        language_level: Set(draft.language_level),
+        azav_measure_number: Set(draft.azav_measure_number),
+        azav_valid_until: Set(draft.azav_valid_until),
+        bildungsgutschein: Set(draft.bildungsgutschein),
+        external_id: Set(draft.external_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
     })
-    .await
+    .exec_with_returning(txn)
+    .await?;
+    write_professions(txn, course.id, &draft.professions).await?;
+    Ok(course)
 }
 
 /// Applies `changes` to one of the caller's courses, if `expected_version` is current.
@@ -414,53 +460,74 @@ pub async fn update(
             bildungsgutschein: changes
                 .bildungsgutschein
                 .unwrap_or(current.bildungsgutschein),
+            external_id: current.external_id,
         };
         draft.validate(catalog, crate::service::today())?;
-        // Its runs show the course (title, type, professions): their subscribers see it.
-        let runs: Vec<i64> = course_run::Entity::find()
-            .select_only()
-            .column(course_run::Column::Id)
-            .filter(course_run::Column::CourseId.eq(id))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        for run in runs {
-            crate::db::changes::record(crate::db::changes::Change::CourseRun(run));
-        }
-        let updated = Entity::update_many()
-            .col_expr(Column::CourseType, Expr::value(draft.course_type))
-            .col_expr(Column::Title, Expr::value(draft.title))
-            .col_expr(Column::Description, Expr::value(draft.description))
-            .col_expr(Column::LanguageLevel, Expr::value(draft.language_level))
-            .col_expr(
-                Column::AzavMeasureNumber,
-                Expr::value(draft.azav_measure_number),
-            )
-            .col_expr(Column::AzavValidUntil, Expr::value(draft.azav_valid_until))
-            .col_expr(
-                Column::Bildungsgutschein,
-                Expr::value(draft.bildungsgutschein),
-            )
-            .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
-            .col_expr(Column::Version, Expr::col(Column::Version).add(1))
-            .filter(Column::Id.eq(id))
-            .filter(Column::Version.eq(changes.expected_version))
-            .exec(txn)
-            .await?;
-        // Another writer may have committed between the read and this update.
-        if updated.rows_affected != 1 {
-            return Err(stale("course", current.version));
-        }
-        if replaces_professions {
-            write_professions(txn, id, &draft.professions).await?;
-        }
-        let course = Entity::find_by_id(id)
+        overwrite(
+            txn,
+            id,
+            changes.expected_version,
+            draft,
+            replaces_professions,
+        )
+        .await
+    })
+    .await
+}
+
+/// Writes `draft` (validated) over course `id` if its version is still `expected`,
+/// replacing its professions if `replaces_professions`.
+pub(crate) async fn overwrite(
+    txn: &DatabaseTransaction,
+    id: i64,
+    expected: i32,
+    draft: CourseDraft,
+    replaces_professions: bool,
+) -> AppResult<course::Model> {
+    // Its runs show the course (title, type, professions): their subscribers see it.
+    let runs: Vec<i64> = course_run::Entity::find()
+        .select_only()
+        .column(course_run::Column::Id)
+        .filter(course_run::Column::CourseId.eq(id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    for run in runs {
+        crate::db::changes::record(crate::db::changes::Change::CourseRun(run));
+    }
+    let updated = Entity::update_many()
+        .col_expr(Column::CourseType, Expr::value(draft.course_type))
+        .col_expr(Column::Title, Expr::value(draft.title))
+        .col_expr(Column::Description, Expr::value(draft.description))
+        .col_expr(Column::LanguageLevel, Expr::value(draft.language_level))
+        .col_expr(
+            Column::AzavMeasureNumber,
+            Expr::value(draft.azav_measure_number),
+        )
+        .col_expr(Column::AzavValidUntil, Expr::value(draft.azav_valid_until))
+        .col_expr(
+            Column::Bildungsgutschein,
+            Expr::value(draft.bildungsgutschein),
+        )
+        .col_expr(Column::ExternalId, Expr::value(draft.external_id))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(expected))
+        .exec_with_returning(txn)
+        .await?;
+    // Another writer may have committed between the read and this update.
+    let Some(course) = updated.into_iter().next() else {
+        let current = Entity::find_by_id(id)
             .one(txn)
             .await?
             .ok_or_else(|| AppError::Internal("updated course vanished".into()))?;
-        Ok(course)
-    })
-    .await
+        return Err(stale("course", current.version));
+    };
+    if replaces_professions {
+        write_professions(txn, id, &draft.professions).await?;
+    }
+    Ok(course)
 }
 
 /// Why an update that names the `expected` version and a capacity in its `WHERE`

@@ -277,6 +277,15 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "ImportOutcome",
+        values: &[
+            ("CREATED", "Angelegt", "Created", "Skapad"),
+            ("UPDATED", "Geändert", "Updated", "Ändrad"),
+            ("UNCHANGED", "Unverändert", "Unchanged", "Oförändrad"),
+            ("FAILED", "Fehlerhaft", "Failed", "Felaktig"),
+        ],
+    },
+    Table {
         name: "Lang",
         values: &[
             ("DE", "Deutsch", "German", "Tyska"),

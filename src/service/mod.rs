@@ -27,6 +27,7 @@ pub mod disclosure;
 pub mod enrolments;
 pub mod exam_sessions;
 pub mod funding;
+pub mod imports;
 pub mod json_select;
 pub mod labels;
 pub mod live;

@@ -8,6 +8,7 @@
 pub mod candidates;
 pub mod courses;
 pub mod funding;
+pub mod imports;
 pub mod organisations;
 pub mod partners;
 pub mod placements;
@@ -29,6 +30,7 @@ pub use funding::{
     FundingApplicationNoteInput, FundingApplicationRefInput, FundingProgrammeFilter,
     UpdateFundingProgrammeInput,
 };
+pub use imports::{CourseImportRowInput, ImportCoursesInput};
 pub use organisations::OrganisationFilter;
 pub use partners::{
     RegisterOrganisationInput, RegisterPartnerClientInput, RevokePartnerClientInput,

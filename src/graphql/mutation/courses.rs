@@ -1,14 +1,16 @@
 //! `registerCourse`, `updateCourse`, `scheduleCourseRun`, `updateCourseRun`, `cancelCourseRun`.
 
 use crate::auth::Scope;
+use crate::error::AppError;
 use crate::graphql::guard::RequireScopes;
 use crate::graphql::input::{
-    CancelCourseRunInput, RegisterCourseInput, ScheduleCourseRunInput, UpdateCourseInput,
-    UpdateCourseRunInput, under,
+    CancelCourseRunInput, ImportCoursesInput, RegisterCourseInput, ScheduleCourseRunInput,
+    UpdateCourseInput, UpdateCourseRunInput, under,
 };
+use crate::graphql::types::imports::CourseImportReport;
 use crate::graphql::types::{Course, CourseRun};
 use crate::graphql::{db, reference, request};
-use crate::service::{course_runs, courses};
+use crate::service::{course_runs, courses, imports};
 use async_graphql::{Context, Object, Result, SimpleObject};
 
 /// The result of a course mutation.
@@ -130,4 +132,44 @@ impl CourseMutation {
             course_run: CourseRun(run),
         })
     }
+
+    /// Imports rows of the caller's catalogue, keyed by its own ids (scope `courses:write`): the same rows again change nothing, changed rows update, and the report names every row's outcome and problems. At most 1,000 rows; larger catalogues go to `POST /import/courses` (README, "Bulk import of courses").
+    #[graphql(guard = "RequireScopes::one(&Scope::CoursesWrite)")]
+    async fn import_courses(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The rows and how to import them.")] input: ImportCoursesInput,
+    ) -> Result<CourseImportReport> {
+        if input.rows.len() > MAX_MUTATION_ROWS {
+            return Err(AppError::bad_input(
+                "input.rows",
+                format!(
+                    "at most {MAX_MUTATION_ROWS} rows per mutation; send larger catalogues to POST /import/courses"
+                ),
+            )
+            .into());
+        }
+        let rows = input
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| Ok(row.row(i as u64 + 1)))
+            .collect::<Vec<_>>();
+        let report = imports::import(
+            db(ctx)?,
+            &request(ctx)?.principal,
+            reference(ctx)?,
+            input.options(),
+            futures::stream::iter(rows),
+        )
+        .await
+        .map_err(under("input"))?;
+        if report.written {
+            request(ctx)?.loaders.forget_all();
+        }
+        Ok(CourseImportReport(report))
+    }
 }
+
+/// The most rows `importCourses` takes.
+const MAX_MUTATION_ROWS: usize = 1000;

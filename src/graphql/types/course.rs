@@ -67,6 +67,11 @@ impl Course {
         self.0.language_level
     }
 
+    /// The provider's own id of the course, as its catalogue imports name it (`POST /import/courses`); null for courses registered by hand.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
     /// AZAV measure number (Maßnahmenummer), for courses approved for funding.
     async fn azav_measure_number(&self) -> Option<&str> {
         self.0.azav_measure_number.as_deref()

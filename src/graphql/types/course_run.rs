@@ -142,6 +142,11 @@ impl CourseRun {
         self.0.registration_deadline.map(Date)
     }
 
+    /// The provider's own id of the run within its course, as its catalogue imports name it; null for runs scheduled by hand.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
     /// Whether participants can join after the start (rolling entry).
     async fn rolling_entry(&self) -> bool {
         self.0.rolling_entry

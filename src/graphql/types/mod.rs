@@ -8,6 +8,7 @@ pub mod course_run;
 pub mod enrolment;
 pub mod exam_session;
 pub mod funding;
+pub mod imports;
 pub mod label;
 pub mod node;
 pub mod organisation;

@@ -15,6 +15,7 @@ mod m20261122_000006_create_case_file;
 mod m20261126_000007_create_seats;
 mod m20261127_000008_create_placements_and_funding;
 mod m20261127_000009_create_statistics_support;
+mod m20261127_000011_create_advisory_requests;
 pub mod reference_data;
 
 pub struct Migrator;
@@ -37,7 +38,7 @@ pub enum Removal {
 /// What rolling back the migration named `name` removes (nothing for an unknown name).
 /// Each migration declares it next to its `down`.
 pub fn removed_by(name: &str) -> &'static [Removal] {
-    let declared: [(&dyn MigrationName, &'static [Removal]); 9] = [
+    let declared: [(&dyn MigrationName, &'static [Removal]); 10] = [
         (
             &m20261122_000001_create_reference_tables::Migration,
             m20261122_000001_create_reference_tables::REMOVES,
@@ -74,6 +75,10 @@ pub fn removed_by(name: &str) -> &'static [Removal] {
             &m20261127_000009_create_statistics_support::Migration,
             m20261127_000009_create_statistics_support::REMOVES,
         ),
+        (
+            &m20261127_000011_create_advisory_requests::Migration,
+            m20261127_000011_create_advisory_requests::REMOVES,
+        ),
     ];
     declared
         .iter()
@@ -95,6 +100,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_create_seats::Migration),
             Box::new(m20261127_000008_create_placements_and_funding::Migration),
             Box::new(m20261127_000009_create_statistics_support::Migration),
+            Box::new(m20261127_000011_create_advisory_requests::Migration),
         ]
     }
 }

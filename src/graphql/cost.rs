@@ -34,6 +34,8 @@ use std::rc::Rc;
 /// Estimated size of lists that grow with use and have no page arguments; the
 /// execution budget stops an operation that meets a longer one.
 const GROWING_LISTS: &[(&str, &str, u64)] = &[
+    // Four changes at most: submitted, in progress, answered or referred, closed.
+    ("AdvisoryRequest", "timeline", 4),
     ("Candidate", "cases", 10),
     ("Candidate", "consents", 20),
     ("Candidate", "enrolments", 20),

@@ -27,10 +27,11 @@ pub enum NodeType {
     Referral,
     FundingProgramme,
     FundingApplication,
+    AdvisoryRequest,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 14] = [
+    const ALL: [NodeType; 15] = [
         NodeType::Region,
         NodeType::Profession,
         NodeType::Organisation,
@@ -45,6 +46,7 @@ impl NodeType {
         NodeType::Referral,
         NodeType::FundingProgramme,
         NodeType::FundingApplication,
+        NodeType::AdvisoryRequest,
     ];
 
     /// The GraphQL type name.
@@ -64,6 +66,7 @@ impl NodeType {
             NodeType::Referral => "Referral",
             NodeType::FundingProgramme => "FundingProgramme",
             NodeType::FundingApplication => "FundingApplication",
+            NodeType::AdvisoryRequest => "AdvisoryRequest",
         }
     }
 }

@@ -686,6 +686,7 @@ async fn writes(app: &TestApp) -> Writes {
         "admin",
         "employer",
         "funder",
+        "municipality",
     ] {
         tokens.insert(kind, app.demo_token(kind).await);
     }
@@ -831,6 +832,18 @@ async fn writes(app: &TestApp) -> Writes {
             json!({"id": none("Referral"), "reason": "Sprachnachweis fehlt"}),
         ),
         ("defineFundingProgramme", "funder", programme_input),
+        (
+            "submitAdvisoryRequest",
+            "municipality",
+            json!({"topic": "GP_SUCCESSION", "district": "13075", "urgency": "NORMAL",
+                "description": "Nachfolge für die Hausarztpraxis gesucht", "advisoryService": none("Organisation")}),
+        ),
+        (
+            "changeAdvisoryRequestStatus",
+            "municipality",
+            json!({"id": none("AdvisoryRequest"), "expectedVersion": 1, "status": "ANSWERED",
+                "answer": "Wir helfen gern", "note": "beantwortet"}),
+        ),
         (
             "updateFundingProgramme",
             "funder",

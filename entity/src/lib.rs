@@ -3,6 +3,8 @@
 //! Enumerations are stored as short upper-case strings (portable across SQLite and
 //! PostgreSQL) and double as GraphQL enums, so each one is defined exactly once.
 
+pub mod advisory_request;
+pub mod advisory_request_event;
 pub mod audit_entry;
 pub mod candidate;
 pub mod candidate_personal;

@@ -16,6 +16,7 @@ mod m20261126_000007_create_seats;
 mod m20261127_000008_create_placements_and_funding;
 mod m20261127_000009_create_statistics_support;
 mod m20261127_000010_add_external_ids;
+mod m20261127_000011_create_advisory_requests;
 pub mod reference_data;
 
 pub struct Migrator;
@@ -38,7 +39,7 @@ pub enum Removal {
 /// What rolling back the migration named `name` removes (nothing for an unknown name).
 /// Each migration declares it next to its `down`.
 pub fn removed_by(name: &str) -> &'static [Removal] {
-    let declared: [(&dyn MigrationName, &'static [Removal]); 10] = [
+    let declared: [(&dyn MigrationName, &'static [Removal]); 11] = [
         (
             &m20261122_000001_create_reference_tables::Migration,
             m20261122_000001_create_reference_tables::REMOVES,
@@ -79,6 +80,10 @@ pub fn removed_by(name: &str) -> &'static [Removal] {
             &m20261127_000010_add_external_ids::Migration,
             m20261127_000010_add_external_ids::REMOVES,
         ),
+        (
+            &m20261127_000011_create_advisory_requests::Migration,
+            m20261127_000011_create_advisory_requests::REMOVES,
+        ),
     ];
     declared
         .iter()
@@ -101,6 +106,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_create_placements_and_funding::Migration),
             Box::new(m20261127_000009_create_statistics_support::Migration),
             Box::new(m20261127_000010_add_external_ids::Migration),
+            Box::new(m20261127_000011_create_advisory_requests::Migration),
         ]
     }
 }

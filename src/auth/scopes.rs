@@ -19,6 +19,7 @@ pub enum Scope {
     FundingApply,
     FundingDecide,
     EventsWrite,
+    RequestsWrite,
     StatsRead,
     AuditRead,
     Admin,
@@ -26,7 +27,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in documentation order.
-    pub const ALL: [Scope; 15] = [
+    pub const ALL: [Scope; 16] = [
         Scope::CoursesWrite,
         Scope::CandidatesRead,
         Scope::CandidatesWrite,
@@ -39,6 +40,7 @@ impl Scope {
         Scope::FundingApply,
         Scope::FundingDecide,
         Scope::EventsWrite,
+        Scope::RequestsWrite,
         Scope::StatsRead,
         Scope::AuditRead,
         Scope::Admin,
@@ -59,6 +61,7 @@ impl Scope {
             Scope::FundingApply => "funding:apply",
             Scope::FundingDecide => "funding:decide",
             Scope::EventsWrite => "events:write",
+            Scope::RequestsWrite => "requests:write",
             Scope::StatsRead => "stats:read",
             Scope::AuditRead => "audit:read",
             Scope::Admin => "admin",

@@ -55,7 +55,7 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::Advisory),
-        "candidates:read candidates:write candidates:pii cases:read enrolments:write",
+        "candidates:read candidates:write candidates:pii cases:read enrolments:write requests:write",
     ),
     (
         Some(OrganisationKind::Employer),
@@ -66,7 +66,10 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
         "candidates:read funding:decide stats:read",
     ),
     (Some(OrganisationKind::JobAgency), "stats:read"),
-    (Some(OrganisationKind::Municipality), "stats:read"),
+    (
+        Some(OrganisationKind::Municipality),
+        "stats:read requests:write",
+    ),
     (None, "admin"),
 ];
 

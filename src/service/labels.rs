@@ -92,6 +92,26 @@ fn pick(value: &Value, lang: Lang) -> &'static str {
 #[rustfmt::skip]
 const TABLES: &[Table] = &[
     Table {
+        name: "AdvisoryRequestStatus",
+        values: &[
+            ("RECEIVED", "Eingegangen", "Received", "Mottagen"),
+            ("IN_PROGRESS", "In Bearbeitung", "In progress", "Under handläggning"),
+            ("ANSWERED", "Beantwortet", "Answered", "Besvarad"),
+            ("REFERRED", "Weitergeleitet", "Referred", "Hänvisad"),
+            ("CLOSED", "Abgeschlossen", "Closed", "Avslutad"),
+        ],
+    },
+    Table {
+        name: "AdvisoryTopic",
+        values: &[
+            ("GP_SUCCESSION", "Nachfolge einer Hausarztpraxis", "GP practice succession", "Efterträdare till en allmänläkarmottagning"),
+            ("MVZ_FOUNDING", "Gründung eines MVZ", "Founding a medical care centre (MVZ)", "Grunda ett medicinskt vårdcentrum (MVZ)"),
+            ("RECRUITING_FOREIGN_TRAINED_PHYSICIANS", "Gewinnung ausländischer Ärztinnen und Ärzte", "Recruiting physicians trained abroad", "Rekrytering av läkare utbildade utomlands"),
+            ("TELEMEDICINE", "Telemedizin", "Telemedicine", "Telemedicin"),
+            ("OTHER", "Sonstiges", "Other", "Övrigt"),
+        ],
+    },
+    Table {
         name: "ApplicationStatus",
         values: &[
             ("DRAFT", "Entwurf", "Draft", "Utkast"),
@@ -358,6 +378,14 @@ const TABLES: &[Table] = &[
             ("COUNTRY", "Staat", "Country", "Land"),
             ("STATE", "Land oder Provinz", "State or county", "Förbundsland eller län"),
             ("DISTRICT", "Kreis oder kreisfreie Stadt", "District", "Distrikt"),
+        ],
+    },
+    Table {
+        name: "RequestUrgency",
+        values: &[
+            ("LOW", "Niedrig", "Low", "Låg"),
+            ("NORMAL", "Normal", "Normal", "Normal"),
+            ("HIGH", "Hoch", "High", "Hög"),
         ],
     },
     Table {

@@ -36,6 +36,7 @@ pub mod pagination;
 pub mod placements;
 pub mod professions;
 pub mod regions;
+pub mod requests;
 pub mod statistics;
 pub mod validation;
 

@@ -12,6 +12,7 @@ pub mod imports;
 pub mod organisations;
 pub mod partners;
 pub mod placements;
+pub mod requests;
 pub mod seats;
 pub mod statistics;
 
@@ -39,6 +40,9 @@ pub use placements::{
     ClosePlacementOfferInput, DeclineReferralInput, PlacementOfferFilter,
     PublishPlacementOfferInput, ReferCandidateInput, ReferralFilter, ReferralRefInput,
     UpdatePlacementOfferInput,
+};
+pub use requests::{
+    AdvisoryRequestFilter, ChangeAdvisoryRequestStatusInput, SubmitAdvisoryRequestInput,
 };
 pub use seats::{
     CancelExamSessionInput, ConfirmEnrolmentInput, DeclineEnrolmentInput, EnrolmentFilter,

@@ -9,6 +9,7 @@ pub mod child_list;
 pub mod funding;
 pub mod keyed;
 pub mod placements;
+pub mod requests;
 pub mod seats;
 
 use crate::auth::Principal;
@@ -27,9 +28,10 @@ use crate::service::placements::{self as offers, OfferFilter};
 use batch::{BatchFn, BatchLoader, Scheduler};
 use child_list::{ChildCountKey, ChildCounts, ChildLoader, ChildPageKey, ChildPages};
 use entity::{
-    candidate, candidate_personal, case_event, consent, course, course_run, decision, enrolment,
-    enrolment_event, exam_session, funding_application, funding_application_event,
-    funding_programme, organisation, placement_offer, recognition_case, referral,
+    advisory_request, advisory_request_event, candidate, candidate_personal, case_event, consent,
+    course, course_run, decision, enrolment, enrolment_event, exam_session, funding_application,
+    funding_application_event, funding_programme, organisation, placement_offer, recognition_case,
+    referral,
 };
 use futures::FutureExt;
 use keyed::{Fetch, Keyed};
@@ -130,6 +132,10 @@ pub struct Loaders {
         BatchLoader<Keyed<crate::service::funding::statistics::ProgrammeStatistics>>,
     /// [`placements::accepted_regions_by_candidate`].
     pub accepted_regions_by_candidate: BatchLoader<Keyed<Vec<String>>>,
+    /// [`requests::advisory_requests_by_id`].
+    pub advisory_request: BatchLoader<Keyed<advisory_request::Model>>,
+    /// [`requests::events_by_advisory_request`].
+    pub events_by_advisory_request: BatchLoader<Keyed<Vec<advisory_request_event::Model>>>,
     env: Arc<LoaderEnv>,
     scheduler: Arc<Scheduler>,
 }
@@ -223,6 +229,12 @@ impl Loaders {
                 &env,
                 scheduler,
                 placements::accepted_regions_by_candidate,
+            ),
+            advisory_request: keyed_loader(&env, scheduler, requests::advisory_requests_by_id),
+            events_by_advisory_request: keyed_loader(
+                &env,
+                scheduler,
+                requests::events_by_advisory_request,
             ),
             env,
             scheduler: scheduler.clone(),

@@ -7,6 +7,7 @@ mod courses;
 mod funding;
 mod partners;
 mod placements;
+mod requests;
 mod seats;
 
 use async_graphql::MergedObject;
@@ -22,4 +23,5 @@ pub struct MutationRoot(
     seats::SeatsMutation,
     placements::PlacementsMutation,
     funding::FundingMutation,
+    requests::RequestsMutation,
 );

@@ -26,6 +26,7 @@ mod organisations;
 mod placements;
 mod professions;
 mod regions;
+mod requests;
 mod seats;
 mod statistics;
 mod viewer;
@@ -45,6 +46,7 @@ pub struct QueryRoot(
     seats::SeatsQuery,
     placements::PlacementsQuery,
     funding::FundingQuery,
+    requests::RequestsQuery,
     viewer::ViewerQuery,
     candidates::CandidateQuery,
     cases::CaseQuery,

@@ -3,9 +3,9 @@
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::types::{
-    Candidate, Consent, Course, CourseRun, Enrolment, ExamSession, FundingApplication,
-    FundingProgramme, Node, Organisation, PlacementOffer, Profession, RecognitionCase, Referral,
-    Region,
+    AdvisoryRequest, Candidate, Consent, Course, CourseRun, Enrolment, ExamSession,
+    FundingApplication, FundingProgramme, Node, Organisation, PlacementOffer, Profession,
+    RecognitionCase, Referral, Region,
 };
 use crate::graphql::{reference, request};
 use crate::service::pagination::MAX_PAGE_SIZE;
@@ -123,6 +123,14 @@ async fn resolve(ctx: &Context<'_>, t: NodeType, key: &str) -> AppResult<Option<
                 .load_one(k)
                 .await?
                 .map(|m| Node::FundingApplication(FundingApplication(m))),
+            None => None,
+        },
+        NodeType::AdvisoryRequest => match numeric() {
+            Some(k) => loaders
+                .advisory_request
+                .load_one(k)
+                .await?
+                .map(|m| Node::AdvisoryRequest(AdvisoryRequest(m))),
             None => None,
         },
     })

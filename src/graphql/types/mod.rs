@@ -1,5 +1,6 @@
 //! GraphQL object types, one file per domain, plus connections, scalars and `Node`.
 
+pub mod advisory_request;
 pub mod audit_entry;
 pub mod candidate;
 pub mod connection;
@@ -20,6 +21,7 @@ pub mod region;
 pub mod scalars;
 pub mod statistics;
 
+pub use advisory_request::{AdvisoryRequest, AdvisoryRequestConnection};
 pub use audit_entry::{AuditEntry, AuditEntryConnection};
 pub use candidate::{Candidate, CandidateConnection, CandidatePersonal, Consent};
 pub use connection::{PageInfo, TotalCount};

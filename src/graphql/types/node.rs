@@ -1,8 +1,9 @@
 //! The `Node` interface (Relay object identification).
 
 use super::{
-    Candidate, Consent, Course, CourseRun, Enrolment, ExamSession, FundingApplication,
-    FundingProgramme, Organisation, PlacementOffer, Profession, RecognitionCase, Referral, Region,
+    AdvisoryRequest, Candidate, Consent, Course, CourseRun, Enrolment, ExamSession,
+    FundingApplication, FundingProgramme, Organisation, PlacementOffer, Profession,
+    RecognitionCase, Referral, Region,
 };
 use async_graphql::{ID, Interface};
 
@@ -24,4 +25,5 @@ pub enum Node {
     Referral(Referral),
     FundingProgramme(FundingProgramme),
     FundingApplication(FundingApplication),
+    AdvisoryRequest(AdvisoryRequest),
 }

@@ -382,7 +382,17 @@ fn refuses_among_others(body: &Value, field: &str) -> bool {
                 e["extensions"]["code"] == "BAD_USER_INPUT"
                     && e["extensions"]["fieldErrors"]
                         .as_array()
-                        .is_some_and(|all| all.iter().any(|p| p["field"] == field))
+                        .is_some_and(|all| {
+                            all.iter().any(|p| {
+                                // A list item's problem names its index (`modules.1.title`).
+                                let named = p["field"].as_str().unwrap_or_default();
+                                let without: Vec<&str> = named
+                                    .split('.')
+                                    .filter(|s| s.parse::<usize>().is_err())
+                                    .collect();
+                                without.join(".") == field
+                            })
+                        })
             })
         })
 }
@@ -687,12 +697,23 @@ async fn writes(app: &TestApp) -> Writes {
         "employer",
         "funder",
         "municipality",
+        "chamber",
     ] {
         tokens.insert(kind, app.demo_token(kind).await);
     }
     let day = |offset: i64| {
         (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
     };
+    let event_input = json!({"kind": "WORKSHOP", "title": "Workshop Fachsprache", "region": "14713",
+        "capacity": 20, "startDate": day(30), "place": "Leipzig", "description": "Für Beratende"});
+    let event = app
+        .query_as(
+            &tokens["chamber"],
+            "mutation($input: PublishNetworkEventInput!) { publishNetworkEvent(input: $input) { networkEvent { id } } }",
+            json!({"input": event_input}),
+        )
+        .await["publishNetworkEvent"]["networkEvent"]["id"]
+        .clone();
     let course = app
         .query_as(
             &tokens["school"],
@@ -832,6 +853,12 @@ async fn writes(app: &TestApp) -> Writes {
             json!({"id": none("Referral"), "reason": "Sprachnachweis fehlt"}),
         ),
         ("defineFundingProgramme", "funder", programme_input),
+        ("publishNetworkEvent", "chamber", event_input),
+        (
+            "registerEventParticipant",
+            "municipality",
+            json!({"eventId": event, "name": "Anna Berger", "email": "anna.berger@kreis.example"}),
+        ),
         (
             "submitAdvisoryRequest",
             "municipality",

@@ -19,6 +19,7 @@ pub enum Scope {
     FundingApply,
     FundingDecide,
     EventsWrite,
+    EventsRegister,
     RequestsWrite,
     StatsRead,
     AuditRead,
@@ -27,7 +28,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in documentation order.
-    pub const ALL: [Scope; 16] = [
+    pub const ALL: [Scope; 17] = [
         Scope::CoursesWrite,
         Scope::CandidatesRead,
         Scope::CandidatesWrite,
@@ -40,6 +41,7 @@ impl Scope {
         Scope::FundingApply,
         Scope::FundingDecide,
         Scope::EventsWrite,
+        Scope::EventsRegister,
         Scope::RequestsWrite,
         Scope::StatsRead,
         Scope::AuditRead,
@@ -61,6 +63,7 @@ impl Scope {
             Scope::FundingApply => "funding:apply",
             Scope::FundingDecide => "funding:decide",
             Scope::EventsWrite => "events:write",
+            Scope::EventsRegister => "events:register",
             Scope::RequestsWrite => "requests:write",
             Scope::StatsRead => "stats:read",
             Scope::AuditRead => "audit:read",

@@ -43,7 +43,7 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::Authority),
-        "cases:read cases:write candidates:read candidates:pii exams:write",
+        "cases:read cases:write candidates:read candidates:pii exams:write events:register",
     ),
     (
         Some(OrganisationKind::Chamber),
@@ -55,20 +55,23 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::Advisory),
-        "candidates:read candidates:write candidates:pii cases:read enrolments:write requests:write",
+        "candidates:read candidates:write candidates:pii cases:read enrolments:write requests:write events:write events:register",
     ),
     (
         Some(OrganisationKind::Employer),
-        "candidates:read candidates:pii placements:write funding:apply",
+        "candidates:read candidates:pii placements:write funding:apply events:register",
     ),
     (
         Some(OrganisationKind::Funder),
         "candidates:read funding:decide stats:read",
     ),
-    (Some(OrganisationKind::JobAgency), "stats:read"),
+    (
+        Some(OrganisationKind::JobAgency),
+        "stats:read events:register",
+    ),
     (
         Some(OrganisationKind::Municipality),
-        "stats:read requests:write",
+        "stats:read requests:write events:register",
     ),
     (None, "admin"),
 ];

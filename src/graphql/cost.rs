@@ -46,6 +46,10 @@ const GROWING_LISTS: &[(&str, &str, u64)] = &[
     ("FundingApplication", "timeline", 20),
     ("Enrolment", "history", 20),
     ("RecognitionCase", "timeline", 50),
+    ("NetworkEvent", "registrations", 50),
+    // A series has at most 12 modules; a participant attends each at most once.
+    ("NetworkEvent", "modules", 12),
+    ("EventRegistration", "attendance", 12),
     // Most failed rows have a problem or two; the execution budget stops a report of
     // many rows with many.
     ("CourseImportRow", "fieldErrors", 4),

@@ -125,6 +125,17 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "AudienceRole",
+        values: &[
+            ("MUNICIPAL_HEALTH_COORDINATOR", "Kommunale Gesundheitskoordination", "Municipal health coordinator", "Kommunal hälsokoordinator"),
+            ("RECOGNITION_ADVISER", "Anerkennungsberatung", "Recognition adviser", "Rådgivare för erkännande"),
+            ("JOB_CASEWORKER", "Vermittlungsfachkraft (Jobcenter, Agentur für Arbeit)", "Job centre caseworker", "Arbetsförmedlare"),
+            ("FOREIGNERS_AUTHORITY_STAFF", "Ausländerbehörde", "Foreigners' authority staff", "Migrationsmyndighetens handläggare"),
+            ("EMPLOYER_HR", "Personalabteilung", "Employer HR", "Arbetsgivarens HR"),
+            ("PRACTICE_INSTRUCTOR", "Praxisanleitung", "Practice instructor", "Handledare"),
+        ],
+    },
+    Table {
         name: "AuditAction",
         values: &[
             ("READ", "Gelesen", "Read", "Läst"),
@@ -256,6 +267,17 @@ const TABLES: &[Table] = &[
             ("PASSED", "Bestanden", "Passed", "Godkänd"),
             ("FAILED", "Nicht bestanden", "Failed", "Underkänd"),
             ("NO_SHOW", "Nicht erschienen", "No-show", "Uteblev"),
+        ],
+    },
+    Table {
+        name: "EventKind",
+        values: &[
+            ("INFO_EVENT", "Informationsveranstaltung", "Information event", "Informationsmöte"),
+            ("NETWORK_MEETING", "Netzwerktreffen", "Network meeting", "Nätverksträff"),
+            ("WORKSHOP", "Workshop", "Workshop", "Workshop"),
+            ("TRAINING", "Schulung", "Training", "Utbildning"),
+            ("SERIES", "Qualifizierungsreihe", "Qualification series", "Kvalificeringsserie"),
+            ("MODULE", "Modul", "Module", "Modul"),
         ],
     },
     Table {

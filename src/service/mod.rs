@@ -25,6 +25,7 @@ pub mod course_runs;
 pub mod courses;
 pub mod disclosure;
 pub mod enrolments;
+pub mod events;
 pub mod exam_sessions;
 pub mod funding;
 pub mod imports;

@@ -7,6 +7,7 @@
 
 pub mod candidates;
 pub mod courses;
+pub mod events;
 pub mod funding;
 pub mod imports;
 pub mod organisations;
@@ -24,6 +25,10 @@ pub use candidates::{
 pub use courses::{
     CancelCourseRunInput, CourseFilter, CourseRunFilter, MoneyInput, RegisterCourseInput,
     ScheduleCourseRunInput, UpdateCourseInput, UpdateCourseRunInput,
+};
+pub use events::{
+    EventRegistrationInput, NetworkEventFilter, PublishNetworkEventInput,
+    RecordEventAttendanceInput, RegisterEventParticipantInput,
 };
 pub use funding::{
     AmendFundingApplicationInput, ApplyForFundingInput, DefineFundingProgrammeInput,

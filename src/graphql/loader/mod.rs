@@ -6,6 +6,7 @@ pub mod batch;
 pub mod case_file;
 pub mod catalogue;
 pub mod child_list;
+pub mod events;
 pub mod funding;
 pub mod keyed;
 pub mod placements;
@@ -136,6 +137,16 @@ pub struct Loaders {
     pub advisory_request: BatchLoader<Keyed<advisory_request::Model>>,
     /// [`requests::events_by_advisory_request`].
     pub events_by_advisory_request: BatchLoader<Keyed<Vec<advisory_request_event::Model>>>,
+    /// [`events::network_events_by_id`].
+    pub network_event: BatchLoader<Keyed<entity::network_event::Model>>,
+    /// [`events::event_registrations_by_id`].
+    pub event_registration: BatchLoader<Keyed<entity::event_registration::Model>>,
+    /// [`events::modules_by_series`].
+    pub modules_by_series: BatchLoader<Keyed<Vec<entity::network_event::Model>>>,
+    /// [`events::registrations_by_event`].
+    pub registrations_by_event: BatchLoader<Keyed<Vec<entity::event_registration::Model>>>,
+    /// [`events::attendance_by_registration`].
+    pub attendance_by_registration: BatchLoader<Keyed<Vec<entity::event_attendance::Model>>>,
     env: Arc<LoaderEnv>,
     scheduler: Arc<Scheduler>,
 }
@@ -231,6 +242,15 @@ impl Loaders {
                 placements::accepted_regions_by_candidate,
             ),
             advisory_request: keyed_loader(&env, scheduler, requests::advisory_requests_by_id),
+            network_event: keyed_loader(&env, scheduler, events::network_events_by_id),
+            event_registration: keyed_loader(&env, scheduler, events::event_registrations_by_id),
+            modules_by_series: keyed_loader(&env, scheduler, events::modules_by_series),
+            registrations_by_event: keyed_loader(&env, scheduler, events::registrations_by_event),
+            attendance_by_registration: keyed_loader(
+                &env,
+                scheduler,
+                events::attendance_by_registration,
+            ),
             events_by_advisory_request: keyed_loader(
                 &env,
                 scheduler,

@@ -4,6 +4,7 @@
 mod candidates;
 mod cases;
 mod courses;
+mod events;
 mod funding;
 mod partners;
 mod placements;
@@ -24,4 +25,5 @@ pub struct MutationRoot(
     placements::PlacementsMutation,
     funding::FundingMutation,
     requests::RequestsMutation,
+    events::EventsMutation,
 );

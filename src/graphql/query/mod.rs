@@ -19,6 +19,7 @@ mod candidates;
 mod cases;
 mod courses;
 mod entities;
+mod events;
 mod funding;
 mod labels;
 mod node;
@@ -47,6 +48,7 @@ pub struct QueryRoot(
     placements::PlacementsQuery,
     funding::FundingQuery,
     requests::RequestsQuery,
+    events::EventsQuery,
     viewer::ViewerQuery,
     candidates::CandidateQuery,
     cases::CaseQuery,

@@ -11,6 +11,7 @@ pub mod exam_session;
 pub mod funding;
 pub mod imports;
 pub mod label;
+pub mod network_event;
 pub mod node;
 pub mod organisation;
 pub mod partner_client;
@@ -32,6 +33,7 @@ pub use exam_session::{ExamSession, ExamSessionConnection};
 pub use funding::{
     FundingApplication, FundingApplicationConnection, FundingProgramme, FundingProgrammeConnection,
 };
+pub use network_event::{EventAttendance, EventRegistration, NetworkEvent, NetworkEventConnection};
 pub use node::Node;
 pub use organisation::{Organisation, OrganisationConnection};
 pub use partner_client::PartnerClient;

@@ -18,7 +18,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, Statement, Value,
+    FromQueryResult, Statement, Value,
 };
 
 /// The counters of a run or session, read under its lock.
@@ -27,6 +27,38 @@ pub struct Counts {
     pub seats_max: i32,
     pub seats_taken: i32,
     pub waitlist: i32,
+}
+
+/// A row that holds seats and a waitlist — a course run, an exam session, a network
+/// event — and the table of the places taken in it (enrolments, event registrations),
+/// whose rows name it in `parent` and hold `status` (`CONFIRMED`, `WAITLISTED`, …) and
+/// `waitlist_position`. Everything here works on any such pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seats {
+    /// The table of the row with `seats_max`, `seats_taken`, `waitlist_length`, `status`.
+    pub table: &'static str,
+    pub id: i64,
+    /// The table of the places.
+    pub places: &'static str,
+    /// The column of a place naming the row.
+    pub parent: &'static str,
+    /// What subscribers see change when the counters do.
+    pub change: Option<crate::db::changes::Change>,
+}
+
+impl From<Target> for Seats {
+    fn from(target: Target) -> Seats {
+        Seats {
+            table: target.table(),
+            id: target.id(),
+            places: "enrolment",
+            parent: match target {
+                Target::Run(_) => "course_run_id",
+                Target::Session(_) => "exam_session_id",
+            },
+            change: Some(target.change()),
+        }
+    }
 }
 
 /// `sql` with its numbered parameters as the backend writes them (`$1` on
@@ -71,7 +103,7 @@ pub fn refused_write(what: &str, expected: i32, version: i32, seats_taken: i32) 
 /// nobody waits for one, otherwise a place at the end of its waitlist, returning the
 /// waitlist's length after it. A run or session that was cancelled or completed meanwhile
 /// is not updated. Every expression on the right reads the row as it was before.
-fn take_seat_sql(target: Target) -> String {
+fn take_seat_sql(table: &str) -> String {
     let free = "seats_taken < seats_max AND waitlist_length = 0";
     format!(
         "UPDATE {table} SET \
@@ -81,8 +113,25 @@ fn take_seat_sql(target: Target) -> String {
          THEN 'FULL' ELSE status END \
          WHERE id = $1 AND status NOT IN ('CANCELLED', 'COMPLETED') \
          RETURNING waitlist_length",
-        table = target.table(),
     )
+}
+
+/// Takes a seat of `seats` if one is free and nobody waits for one, otherwise a place at
+/// the end of its waitlist: the waitlist's length after it (0: a seat), or `None` when
+/// the row is cancelled or completed. The row stays locked until the transaction ends.
+pub async fn take(txn: &DatabaseTransaction, seats: Seats) -> AppResult<Option<i32>> {
+    let backend = txn.get_database_backend();
+    let Some(row) = txn
+        .query_one_raw(statement(
+            backend,
+            &take_seat_sql(seats.table),
+            vec![seats.id.into()],
+        ))
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(row.try_get_by_index(0)?))
 }
 
 /// Who asks for a seat, as the new enrolment and its history record it.
@@ -161,7 +210,7 @@ async fn arrive_at_once(
                SELECT id, candidate_id, created_at, status, waitlist_position, \
                $7::bigint, $8::text FROM e) \
          SELECT * FROM e",
-        take = take_seat_sql(target),
+        take = take_seat_sql(target.table()),
     );
     let principal = arrival.principal;
     let values: Vec<Value> = vec![
@@ -195,7 +244,7 @@ async fn arrive_step_by_step(
     let Some(row) = txn
         .query_one_raw(statement(
             backend,
-            &take_seat_sql(target),
+            &take_seat_sql(target.table()),
             vec![target.id().into()],
         ))
         .await?
@@ -232,17 +281,18 @@ async fn arrive_step_by_step(
 }
 
 /// Locks `target` for a change of its seats or waitlist and reads its counters.
-pub async fn lock(txn: &DatabaseTransaction, target: Target) -> AppResult<Counts> {
+pub async fn lock(txn: &DatabaseTransaction, target: impl Into<Seats>) -> AppResult<Counts> {
+    let target: Seats = target.into();
     let backend = txn.get_database_backend();
     let sql = format!(
         "UPDATE {} SET waitlist_length = waitlist_length WHERE id = $1 \
          RETURNING seats_max, seats_taken, waitlist_length",
-        target.table()
+        target.table
     );
     let row = txn
-        .query_one_raw(statement(backend, &sql, vec![target.id().into()]))
+        .query_one_raw(statement(backend, &sql, vec![target.id.into()]))
         .await?
-        .ok_or_else(|| AppError::Internal(format!("{} {} vanished", target.what(), target.id())))?;
+        .ok_or_else(|| AppError::Internal(format!("{} {} vanished", target.table, target.id)))?;
     Ok(Counts {
         seats_max: row.try_get_by_index(0)?,
         seats_taken: row.try_get_by_index(1)?,
@@ -252,21 +302,28 @@ pub async fn lock(txn: &DatabaseTransaction, target: Target) -> AppResult<Counts
 
 /// Stores the counters of `target` (locked by [`lock`]), and moves its status between
 /// OPEN and FULL to match.
-pub async fn store(txn: &DatabaseTransaction, target: Target, counts: Counts) -> AppResult<()> {
-    crate::db::changes::record(target.change());
+pub async fn store(
+    txn: &DatabaseTransaction,
+    target: impl Into<Seats>,
+    counts: Counts,
+) -> AppResult<()> {
+    let target: Seats = target.into();
+    if let Some(change) = target.change {
+        crate::db::changes::record(change);
+    }
     let backend = txn.get_database_backend();
     let sql = format!(
         "UPDATE {} SET seats_taken = $2, waitlist_length = $3, \
          status = CASE WHEN status IN ('OPEN', 'FULL') THEN \
          (CASE WHEN $4 >= seats_max THEN 'FULL' ELSE 'OPEN' END) ELSE status END \
          WHERE id = $1",
-        target.table()
+        target.table
     );
     txn.execute_raw(statement(
         backend,
         &sql,
         vec![
-            target.id().into(),
+            target.id.into(),
             counts.seats_taken.into(),
             counts.waitlist.into(),
             counts.seats_taken.into(),
@@ -276,22 +333,63 @@ pub async fn store(txn: &DatabaseTransaction, target: Target, counts: Counts) ->
     Ok(())
 }
 
+/// Closes the gap a waitlisted place at `position` leaves: everyone behind it moves up
+/// one place. The ids of the places that moved.
+pub async fn close_line(
+    txn: &DatabaseTransaction,
+    seats: Seats,
+    position: i32,
+) -> AppResult<Vec<i64>> {
+    let sql = format!(
+        "UPDATE {places} SET waitlist_position = waitlist_position - 1 \
+         WHERE {parent} = $1 AND status = 'WAITLISTED' AND waitlist_position > $2 \
+         RETURNING id",
+        places = seats.places,
+        parent = seats.parent,
+    );
+    let rows = txn
+        .query_all_raw(statement(
+            txn.get_database_backend(),
+            &sql,
+            vec![seats.id.into(), position.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get_by_index::<i64>(0).map_err(Into::into))
+        .collect()
+}
+
+/// Gives the first in line of `seats` a seat (CONFIRMED); the caller closes the gap
+/// ([`close_line`]), has locked the row and accounts for the seat. The id of the place
+/// promoted, if anyone waited.
+pub async fn promote_line(txn: &DatabaseTransaction, seats: Seats) -> AppResult<Option<i64>> {
+    let sql = format!(
+        "UPDATE {places} SET status = 'CONFIRMED', waitlist_position = NULL, \
+         updated_at = $2, version = version + 1 \
+         WHERE {parent} = $1 AND status = 'WAITLISTED' AND waitlist_position = 1 \
+         RETURNING id",
+        places = seats.places,
+        parent = seats.parent,
+    );
+    let row = txn
+        .query_one_raw(statement(
+            txn.get_database_backend(),
+            &sql,
+            vec![seats.id.into(), Utc::now().into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(Some(row.try_get_by_index(0)?))
+}
+
 /// Closes the gap a waitlisted enrolment at `position` leaves: everyone behind it moves
 /// up one place.
 pub async fn close_gap(txn: &DatabaseTransaction, target: Target, position: i32) -> AppResult<()> {
-    let moved = enrolment::Entity::update_many()
-        .col_expr(
-            enrolment::Column::WaitlistPosition,
-            Expr::col(enrolment::Column::WaitlistPosition).sub(1),
-        )
-        .filter(target.column().eq(target.id()))
-        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
-        .filter(enrolment::Column::WaitlistPosition.gt(position))
-        .exec_with_returning(txn)
-        .await?;
     // Their place in line changed without a history entry of their own.
-    for e in moved {
-        crate::db::changes::record(crate::db::changes::Change::Enrolment(e.id));
+    for id in close_line(txn, target.into(), position).await? {
+        crate::db::changes::record(crate::db::changes::Change::Enrolment(id));
     }
     Ok(())
 }
@@ -302,34 +400,9 @@ pub async fn promote_first(
     txn: &DatabaseTransaction,
     target: Target,
 ) -> AppResult<Option<enrolment::Model>> {
-    let first = enrolment::Entity::find()
-        .filter(target.column().eq(target.id()))
-        .filter(enrolment::Column::Status.eq(EnrolmentStatus::Waitlisted))
-        .filter(enrolment::Column::WaitlistPosition.eq(1))
-        .one(txn)
-        .await?;
-    let Some(first) = first else {
+    let Some(id) = promote_line(txn, target.into()).await? else {
         return Ok(None);
     };
-    let promoted = enrolment::Entity::update_many()
-        .col_expr(
-            enrolment::Column::Status,
-            Expr::value(EnrolmentStatus::Confirmed),
-        )
-        .col_expr(
-            enrolment::Column::WaitlistPosition,
-            Expr::value(Option::<i32>::None),
-        )
-        .col_expr(enrolment::Column::UpdatedAt, Expr::value(Utc::now()))
-        .col_expr(
-            enrolment::Column::Version,
-            Expr::col(enrolment::Column::Version).add(1),
-        )
-        .filter(enrolment::Column::Id.eq(first.id))
-        .exec_with_returning(txn)
-        .await?
-        .into_iter()
-        .next();
     close_gap(txn, target, 1).await?;
-    Ok(promoted)
+    Ok(enrolment::Entity::find_by_id(id).one(txn).await?)
 }

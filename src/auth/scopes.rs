@@ -20,6 +20,7 @@ pub enum Scope {
     FundingDecide,
     EventsWrite,
     RequestsWrite,
+    ConsultationsWrite,
     StatsRead,
     AuditRead,
     Admin,
@@ -27,7 +28,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in documentation order.
-    pub const ALL: [Scope; 16] = [
+    pub const ALL: [Scope; 17] = [
         Scope::CoursesWrite,
         Scope::CandidatesRead,
         Scope::CandidatesWrite,
@@ -41,6 +42,7 @@ impl Scope {
         Scope::FundingDecide,
         Scope::EventsWrite,
         Scope::RequestsWrite,
+        Scope::ConsultationsWrite,
         Scope::StatsRead,
         Scope::AuditRead,
         Scope::Admin,
@@ -62,6 +64,7 @@ impl Scope {
             Scope::FundingDecide => "funding:decide",
             Scope::EventsWrite => "events:write",
             Scope::RequestsWrite => "requests:write",
+            Scope::ConsultationsWrite => "consultations:write",
             Scope::StatsRead => "stats:read",
             Scope::AuditRead => "audit:read",
             Scope::Admin => "admin",

@@ -43,11 +43,11 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::Authority),
-        "cases:read cases:write candidates:read candidates:pii exams:write",
+        "cases:read cases:write candidates:read candidates:pii exams:write consultations:write",
     ),
     (
         Some(OrganisationKind::Chamber),
-        "cases:read events:write exams:write candidates:read candidates:pii",
+        "cases:read events:write exams:write candidates:read candidates:pii consultations:write",
     ),
     (
         Some(OrganisationKind::ExamOffice),
@@ -55,17 +55,20 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::Advisory),
-        "candidates:read candidates:write candidates:pii cases:read enrolments:write requests:write",
+        "candidates:read candidates:write candidates:pii cases:read enrolments:write requests:write consultations:write",
     ),
     (
         Some(OrganisationKind::Employer),
-        "candidates:read candidates:pii placements:write funding:apply",
+        "candidates:read candidates:pii placements:write funding:apply consultations:write",
     ),
     (
         Some(OrganisationKind::Funder),
         "candidates:read funding:decide stats:read",
     ),
-    (Some(OrganisationKind::JobAgency), "stats:read"),
+    (
+        Some(OrganisationKind::JobAgency),
+        "stats:read consultations:write",
+    ),
     (
         Some(OrganisationKind::Municipality),
         "stats:read requests:write",

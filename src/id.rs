@@ -28,10 +28,12 @@ pub enum NodeType {
     FundingProgramme,
     FundingApplication,
     AdvisoryRequest,
+    ConsultationGroup,
+    Consultation,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 15] = [
+    const ALL: [NodeType; 17] = [
         NodeType::Region,
         NodeType::Profession,
         NodeType::Organisation,
@@ -47,6 +49,8 @@ impl NodeType {
         NodeType::FundingProgramme,
         NodeType::FundingApplication,
         NodeType::AdvisoryRequest,
+        NodeType::ConsultationGroup,
+        NodeType::Consultation,
     ];
 
     /// The GraphQL type name.
@@ -67,6 +71,8 @@ impl NodeType {
             NodeType::FundingProgramme => "FundingProgramme",
             NodeType::FundingApplication => "FundingApplication",
             NodeType::AdvisoryRequest => "AdvisoryRequest",
+            NodeType::ConsultationGroup => "ConsultationGroup",
+            NodeType::Consultation => "Consultation",
         }
     }
 }

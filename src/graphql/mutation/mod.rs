@@ -3,6 +3,7 @@
 
 mod candidates;
 mod cases;
+mod consultations;
 mod courses;
 mod funding;
 mod partners;
@@ -24,4 +25,5 @@ pub struct MutationRoot(
     placements::PlacementsMutation,
     funding::FundingMutation,
     requests::RequestsMutation,
+    consultations::ConsultationsMutation,
 );

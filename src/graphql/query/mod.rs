@@ -17,6 +17,7 @@ macro_rules! lookup {
 
 mod candidates;
 mod cases;
+mod consultations;
 mod courses;
 mod entities;
 mod funding;
@@ -47,6 +48,7 @@ pub struct QueryRoot(
     placements::PlacementsQuery,
     funding::FundingQuery,
     requests::RequestsQuery,
+    consultations::ConsultationsQuery,
     viewer::ViewerQuery,
     candidates::CandidateQuery,
     cases::CaseQuery,

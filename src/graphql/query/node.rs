@@ -3,9 +3,9 @@
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::types::{
-    AdvisoryRequest, Candidate, Consent, Course, CourseRun, Enrolment, ExamSession,
-    FundingApplication, FundingProgramme, Node, Organisation, PlacementOffer, Profession,
-    RecognitionCase, Referral, Region,
+    AdvisoryRequest, Candidate, Consent, Consultation, ConsultationGroup, Course, CourseRun,
+    Enrolment, ExamSession, FundingApplication, FundingProgramme, Node, Organisation,
+    PlacementOffer, Profession, RecognitionCase, Referral, Region,
 };
 use crate::graphql::{reference, request};
 use crate::service::pagination::MAX_PAGE_SIZE;
@@ -131,6 +131,22 @@ async fn resolve(ctx: &Context<'_>, t: NodeType, key: &str) -> AppResult<Option<
                 .load_one(k)
                 .await?
                 .map(|m| Node::AdvisoryRequest(AdvisoryRequest(m))),
+            None => None,
+        },
+        NodeType::ConsultationGroup => match numeric() {
+            Some(k) => loaders
+                .consultation_group
+                .load_one(k)
+                .await?
+                .map(|m| Node::ConsultationGroup(ConsultationGroup(m))),
+            None => None,
+        },
+        NodeType::Consultation => match numeric() {
+            Some(k) => loaders
+                .consultation
+                .load_one(k)
+                .await?
+                .map(|m| Node::Consultation(Consultation(m))),
             None => None,
         },
     })

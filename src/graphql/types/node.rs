@@ -1,9 +1,9 @@
 //! The `Node` interface (Relay object identification).
 
 use super::{
-    AdvisoryRequest, Candidate, Consent, Course, CourseRun, Enrolment, ExamSession,
-    FundingApplication, FundingProgramme, Organisation, PlacementOffer, Profession,
-    RecognitionCase, Referral, Region,
+    AdvisoryRequest, Candidate, Consent, Consultation, ConsultationGroup, Course, CourseRun,
+    Enrolment, ExamSession, FundingApplication, FundingProgramme, Organisation, PlacementOffer,
+    Profession, RecognitionCase, Referral, Region,
 };
 use async_graphql::{ID, Interface};
 
@@ -26,4 +26,6 @@ pub enum Node {
     FundingProgramme(FundingProgramme),
     FundingApplication(FundingApplication),
     AdvisoryRequest(AdvisoryRequest),
+    ConsultationGroup(ConsultationGroup),
+    Consultation(Consultation),
 }

@@ -223,12 +223,12 @@ impl Consultation {
         self.0.created_at
     }
 
-    /// When this record last changed.
+    /// When it last changed or was last answered.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 
-    /// Version of this record, increased by every change; pass it as `expectedVersion` when resolving.
+    /// Version of this record, increased when it is resolved (answers leave it); pass it as `expectedVersion` when resolving.
     async fn version(&self) -> i32 {
         self.0.version
     }

@@ -211,8 +211,8 @@ pub async fn by_ids(
         .await?)
 }
 
-/// The member organisations of each group the caller may see, convener first, then in
-/// the order they joined.
+/// The member organisations of each group the caller may see, in the order they joined
+/// (those added together by id).
 pub async fn members_of(
     db: &impl ConnectionTrait,
     principal: &Principal,
@@ -765,18 +765,25 @@ pub async fn open(
     .await
 }
 
+/// The refusal of a change of a consultation that is no longer open.
+fn resolved_refusal(doing: &str) -> AppError {
+    AppError::bad_input(
+        "id",
+        format!("the consultation is RESOLVED: only OPEN consultations can be {doing}"),
+    )
+}
+
 /// Refuses a change of a consultation that is no longer open.
 fn require_open(c: &consultation::Model, doing: &str) -> AppResult<()> {
     if c.status != ConsultationStatus::Open {
-        return Err(AppError::bad_input(
-            "id",
-            format!("the consultation is RESOLVED: only OPEN consultations can be {doing}"),
-        ));
+        return Err(resolved_refusal(doing));
     }
     Ok(())
 }
 
-/// Adds an answer of the caller's organisation, a member, to an open consultation.
+/// Adds an answer of the caller's organisation, a member, to an open consultation. The
+/// consultation's `updated_at` moves with it; its version does not (answers do not
+/// conflict with resolving it).
 pub async fn answer(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -796,12 +803,24 @@ pub async fn answer(
         require_open(&current, "answered")?;
         let person = person_of(txn, &current).await?;
         check_personal(&text, "text", person.as_ref())?;
+        // Touching the row takes its lock and checks again that it is open, in one
+        // statement: an answer never lands on a consultation resolved meanwhile.
+        let now = Utc::now();
+        let current = Entity::update_many()
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::Id.eq(current.id))
+            .filter(Column::Status.eq(ConsultationStatus::Open))
+            .exec_with_returning(txn)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| resolved_refusal("answered"))?;
         let stored = answer::Entity::insert(answer::ActiveModel {
             consultation_id: Set(current.id),
             organisation_id: Set(org),
             client_id: Set(principal.client().map(|c| c.client_id.clone())),
             text: Set(text.clone()),
-            created_at: Set(Utc::now()),
+            created_at: Set(now),
             ..Default::default()
         })
         .exec_with_returning(txn)

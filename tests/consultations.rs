@@ -812,3 +812,50 @@ async fn a_member_links_only_cases_it_may_see() {
         ("BAD_USER_INPUT", "input.question")
     );
 }
+
+#[tokio::test]
+async fn a_group_reads_in_as_many_statements_for_many_consultations_as_for_one() {
+    let w = World::new().await;
+    let (group, _) = w.group().await;
+    for n in 0..4 {
+        let (candidate, _, case) = w.candidate_with_case().await;
+        w.consent(&candidate, &w.coordination_org, "ADVICE").await;
+        let (c, _) = w
+            .linked(
+                &group,
+                &case,
+                &format!("Frage Nummer {n} zur Gleichwertigkeit."),
+            )
+            .await;
+        w.app
+            .query_as(
+                &w.agency,
+                ANSWER,
+                json!({"input": {"consultationId": c, "text": "Antwort der Agentur."}}),
+            )
+            .await;
+    }
+    let deep = r#"query($first: Int) { consultationGroups(first: 1) { nodes { name convener { name } members { name }
+        consultations(first: $first) { totalCount nodes { question openedBy { name } group { name }
+          caseFacts { candidateCode profession { key } status } answers { text organisation { name } } } } } } }"#;
+    let mut counts = Vec::new();
+    for first in [1, 4] {
+        w.app.reset_statements();
+        let data = w
+            .app
+            .query_as(&w.agency, deep, json!({"first": first}))
+            .await;
+        let nodes = &data["consultationGroups"]["nodes"][0]["consultations"]["nodes"];
+        assert_eq!(nodes.as_array().unwrap().len(), first as usize);
+        assert!(
+            nodes
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["caseFacts"]["candidateCode"].is_string()
+                    && c["answers"][0]["organisation"]["name"].is_string())
+        );
+        counts.push(w.app.statements());
+    }
+    assert_eq!(counts[0], counts[1], "statements for 1 and 4 consultations");
+}

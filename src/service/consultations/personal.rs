@@ -89,7 +89,7 @@ fn digit_runs(text: &str) -> Vec<String> {
     for c in text.chars() {
         if c.is_ascii_digit() {
             run.push(c);
-        } else if !(c.is_whitespace() || "-+/().".contains(c)) && !run.is_empty() {
+        } else if !(c.is_whitespace() || "-+/().".contains(c) || run.is_empty()) {
             runs.push(std::mem::take(&mut run));
         }
     }

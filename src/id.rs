@@ -30,10 +30,12 @@ pub enum NodeType {
     AdvisoryRequest,
     NetworkEvent,
     EventRegistration,
+    ConsultationGroup,
+    Consultation,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 17] = [
+    const ALL: [NodeType; 19] = [
         NodeType::Region,
         NodeType::Profession,
         NodeType::Organisation,
@@ -51,6 +53,8 @@ impl NodeType {
         NodeType::AdvisoryRequest,
         NodeType::NetworkEvent,
         NodeType::EventRegistration,
+        NodeType::ConsultationGroup,
+        NodeType::Consultation,
     ];
 
     /// The GraphQL type name.
@@ -73,6 +77,8 @@ impl NodeType {
             NodeType::AdvisoryRequest => "AdvisoryRequest",
             NodeType::NetworkEvent => "NetworkEvent",
             NodeType::EventRegistration => "EventRegistration",
+            NodeType::ConsultationGroup => "ConsultationGroup",
+            NodeType::Consultation => "Consultation",
         }
     }
 }

@@ -265,6 +265,13 @@ fn reach(type_name: &str) -> Option<(&'static str, &'static str, Vec<Value>)> {
             " } }",
             vec![json!("fundingProgrammes"), json!("nodes"), json!(0)],
         )),
+        // A group of the demo advisory centre's (`caller_of` sends its token; the test
+        // convenes one first).
+        "ConsultationGroup" => Some((
+            "consultationGroups(first: 1) { nodes { ",
+            " } }",
+            vec![json!("consultationGroups"), json!("nodes"), json!(0)],
+        )),
         // The advisory centre's own candidates (`caller_of` sends its token).
         "Candidate" => Some((
             "candidates(first: 1) { nodes { ",
@@ -338,6 +345,7 @@ async fn caller_of(
         | "candidates"
         | "candidate"
         | "referrals"
+        | "consultations"
         | "auditLog" => "advisory",
         "changeCaseStatus"
         | "recordCaseFileComplete"
@@ -416,6 +424,15 @@ async fn every_argument_refuses_nul_characters_and_dates_out_of_range() {
     let app = TestApp::with_demo().await;
     let schema = Schema::load(&app).await;
     let mut tokens = HashMap::new();
+    // The demo has no consultation group: the advisory centre convenes one, so that
+    // `ConsultationGroup.consultations` is reached.
+    let advisory = caller_of(&app, &mut tokens, "consultations").await;
+    app.query_as(
+        &advisory,
+        "mutation { createConsultationGroup(input: {name: \"Fallkonferenz\", members: []}) { consultationGroup { id } } }",
+        json!({}),
+    )
+    .await;
     let fields = schema.fields_taking_text();
     let mut wrong = Vec::new();
     let (mut strings, mut dates) = (0, 0);
@@ -864,6 +881,27 @@ async fn writes(app: &TestApp) -> Writes {
             "municipality",
             json!({"topic": "GP_SUCCESSION", "district": "13075", "urgency": "NORMAL",
                 "description": "Nachfolge für die Hausarztpraxis gesucht", "advisoryService": none("Organisation")}),
+        ),
+        (
+            "createConsultationGroup",
+            "advisory",
+            json!({"name": "Fallkonferenz Pflege", "members": []}),
+        ),
+        (
+            "openConsultation",
+            "advisory",
+            json!({"groupId": none("ConsultationGroup"), "profession": "nurse", "countryOfTraining": "PH",
+                "stage": "SUBMITTED", "problemCategory": "DOCUMENTS", "question": "Welche Unterlagen fehlen noch?"}),
+        ),
+        (
+            "answerConsultation",
+            "advisory",
+            json!({"consultationId": none("Consultation"), "text": "Die Geburtsurkunde fehlt."}),
+        ),
+        (
+            "resolveConsultation",
+            "advisory",
+            json!({"id": none("Consultation"), "expectedVersion": 1, "nextSteps": "Unterlagen nachreichen."}),
         ),
         (
             "changeAdvisoryRequestStatus",

@@ -230,8 +230,8 @@ async fn abusive_introspection_is_refused_and_the_standard_query_is_not() {
         "{body}"
     );
     // One chain is what a tool may ask (with a client's budget: the chain costs more
-    // than an anonymous caller's points per minute now that `Node` has 15 types). Its
-    // answer grows with the fourth power of `Node`'s types; with 15 the chain above
+    // than an anonymous caller's points per minute now that `Node` has 17 types). Its
+    // answer grows with the fourth power of `Node`'s types; from 15 on the chain above
     // holds more than the 100,000 values the execution budget allows, so the tool's
     // chain here is one level shorter.
     let token = app.demo_token("school").await;

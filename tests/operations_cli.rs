@@ -273,7 +273,7 @@ async fn shared_flags_stand_on_either_side_of_the_subcommand() {
     assert!(status.stdout.lines().all(|l| l.starts_with("Pending")));
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
     let status = run(&dir, &["migrate", "--database-url", url, "status"]).ok();
-    assert_eq!(status.stdout.lines().count(), 12, "{}", status.stdout);
+    assert_eq!(status.stdout.lines().count(), 13, "{}", status.stdout);
     assert!(
         status.stdout.lines().all(|l| l.starts_with("Applied")),
         "{}",
@@ -407,7 +407,7 @@ async fn migrate_down_lists_what_it_drops_and_the_demo_comes_back() {
     assert!(organisations > 0 && candidates > 0 && enrolments > 0 && applications > 0);
 
     // Without --yes: the list, a non-zero exit, and nothing dropped.
-    let refused = run(&dir, &["migrate", "down", "-n", "7", "--database-url", url]);
+    let refused = run(&dir, &["migrate", "down", "-n", "8", "--database-url", url]);
     assert_ne!(refused.code, 0);
     assert!(
         refused
@@ -435,11 +435,11 @@ async fn migrate_down_lists_what_it_drops_and_the_demo_comes_back() {
     );
     assert_eq!(scalar(url, &count("candidate")).await, candidates);
 
-    // The case file, the seats, placements and funding, the statistics support and the
-    // advisory requests go, and the demo loads them again.
+    // The case file, the seats, placements and funding, the statistics support, the
+    // advisory requests and the consultations go, and the demo loads them again.
     run(
         &dir,
-        &["migrate", "down", "-n", "7", "--yes", "--database-url", url],
+        &["migrate", "down", "-n", "8", "--yes", "--database-url", url],
     )
     .ok();
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
@@ -457,7 +457,7 @@ async fn migrate_down_lists_what_it_drops_and_the_demo_comes_back() {
     // and the credentials it prints get tokens.
     run(
         &dir,
-        &["migrate", "down", "-n", "8", "--yes", "--database-url", url],
+        &["migrate", "down", "-n", "9", "--yes", "--database-url", url],
     )
     .ok();
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
@@ -492,7 +492,15 @@ async fn migrate_down_lists_what_it_drops_and_the_demo_comes_back() {
     // Without its record, the directory is not taken for empty: no second network.
     run(
         &dir,
-        &["migrate", "down", "-n", "9", "--yes", "--database-url", url],
+        &[
+            "migrate",
+            "down",
+            "-n",
+            "10",
+            "--yes",
+            "--database-url",
+            url,
+        ],
     )
     .ok();
     run(&dir, &["migrate", "up", "--database-url", url]).ok();
@@ -594,7 +602,7 @@ async fn no_migrate_refuses_to_start_on_a_schema_it_lacks() {
     // The neighbours are reference data: rolling them back needs --yes.
     run(
         &dir,
-        &["migrate", "down", "-n", "8", "--yes", "--database-url", url],
+        &["migrate", "down", "-n", "9", "--yes", "--database-url", url],
     )
     .ok();
     let behind = run(&dir, &serve);
@@ -608,6 +616,7 @@ async fn no_migrate_refuses_to_start_on_a_schema_it_lacks() {
             && error.contains("m20261127_000009_create_statistics_support")
             && error.contains("m20261127_000010_add_external_ids")
             && error.contains("m20261127_000011_create_advisory_requests")
+            && error.contains("m20261127_000012_create_consultations")
             && error.contains("m20261127_000013_create_network_events")
             && error.contains("migrate up"),
         "{}",

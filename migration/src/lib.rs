@@ -17,6 +17,7 @@ mod m20261127_000008_create_placements_and_funding;
 mod m20261127_000009_create_statistics_support;
 mod m20261127_000010_add_external_ids;
 mod m20261127_000011_create_advisory_requests;
+mod m20261127_000012_create_consultations;
 mod m20261127_000013_create_network_events;
 pub mod reference_data;
 
@@ -40,7 +41,7 @@ pub enum Removal {
 /// What rolling back the migration named `name` removes (nothing for an unknown name).
 /// Each migration declares it next to its `down`.
 pub fn removed_by(name: &str) -> &'static [Removal] {
-    let declared: [(&dyn MigrationName, &'static [Removal]); 12] = [
+    let declared: [(&dyn MigrationName, &'static [Removal]); 13] = [
         (
             &m20261122_000001_create_reference_tables::Migration,
             m20261122_000001_create_reference_tables::REMOVES,
@@ -86,6 +87,10 @@ pub fn removed_by(name: &str) -> &'static [Removal] {
             m20261127_000011_create_advisory_requests::REMOVES,
         ),
         (
+            &m20261127_000012_create_consultations::Migration,
+            m20261127_000012_create_consultations::REMOVES,
+        ),
+        (
             &m20261127_000013_create_network_events::Migration,
             m20261127_000013_create_network_events::REMOVES,
         ),
@@ -112,6 +117,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_create_statistics_support::Migration),
             Box::new(m20261127_000010_add_external_ids::Migration),
             Box::new(m20261127_000011_create_advisory_requests::Migration),
+            Box::new(m20261127_000012_create_consultations::Migration),
             Box::new(m20261127_000013_create_network_events::Migration),
         ]
     }

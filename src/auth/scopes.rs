@@ -21,6 +21,7 @@ pub enum Scope {
     EventsWrite,
     EventsRegister,
     RequestsWrite,
+    ConsultationsWrite,
     StatsRead,
     AuditRead,
     Admin,
@@ -28,7 +29,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in documentation order.
-    pub const ALL: [Scope; 17] = [
+    pub const ALL: [Scope; 18] = [
         Scope::CoursesWrite,
         Scope::CandidatesRead,
         Scope::CandidatesWrite,
@@ -43,6 +44,7 @@ impl Scope {
         Scope::EventsWrite,
         Scope::EventsRegister,
         Scope::RequestsWrite,
+        Scope::ConsultationsWrite,
         Scope::StatsRead,
         Scope::AuditRead,
         Scope::Admin,
@@ -65,6 +67,7 @@ impl Scope {
             Scope::EventsWrite => "events:write",
             Scope::EventsRegister => "events:register",
             Scope::RequestsWrite => "requests:write",
+            Scope::ConsultationsWrite => "consultations:write",
             Scope::StatsRead => "stats:read",
             Scope::AuditRead => "audit:read",
             Scope::Admin => "admin",

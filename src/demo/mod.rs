@@ -43,11 +43,11 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::Authority),
-        "cases:read cases:write candidates:read candidates:pii exams:write events:register",
+        "cases:read cases:write candidates:read candidates:pii exams:write events:register consultations:write",
     ),
     (
         Some(OrganisationKind::Chamber),
-        "cases:read events:write exams:write candidates:read candidates:pii",
+        "cases:read events:write exams:write candidates:read candidates:pii consultations:write",
     ),
     (
         Some(OrganisationKind::ExamOffice),
@@ -55,11 +55,11 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::Advisory),
-        "candidates:read candidates:write candidates:pii cases:read enrolments:write requests:write events:write events:register",
+        "candidates:read candidates:write candidates:pii cases:read enrolments:write requests:write events:write events:register consultations:write",
     ),
     (
         Some(OrganisationKind::Employer),
-        "candidates:read candidates:pii placements:write funding:apply events:register",
+        "candidates:read candidates:pii placements:write funding:apply events:register consultations:write",
     ),
     (
         Some(OrganisationKind::Funder),
@@ -67,7 +67,7 @@ pub const DEMO_CLIENTS: [(Option<OrganisationKind>, &str); 11] = [
     ),
     (
         Some(OrganisationKind::JobAgency),
-        "stats:read events:register",
+        "stats:read events:register consultations:write",
     ),
     (
         Some(OrganisationKind::Municipality),

@@ -38,6 +38,14 @@ const GROWING_LISTS: &[(&str, &str, u64)] = &[
     // Four changes at most: submitted, in progress, answered or referred, closed.
     ("AdvisoryRequest", "timeline", 4),
     ("Candidate", "cases", 10),
+    // A thread of a consultation: a few answers of a few members, as a rule.
+    ("Consultation", "answers", 20),
+    // At most `consultations::MAX_MEMBERS`.
+    (
+        "ConsultationGroup",
+        "members",
+        crate::service::consultations::MAX_MEMBERS as u64,
+    ),
     ("Candidate", "consents", 20),
     ("Candidate", "enrolments", 20),
     ("Candidate", "timeline", 100),

@@ -207,6 +207,25 @@ const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "ConsultationProblem",
+        values: &[
+            ("DOCUMENTS", "Unterlagen", "Documents", "Handlingar"),
+            ("LANGUAGE", "Sprache", "Language", "Språk"),
+            ("COMPENSATORY_MEASURE", "Ausgleichsmaßnahme", "Compensatory measure", "Kompensationsåtgärd"),
+            ("EMPLOYMENT", "Beschäftigung", "Employment", "Anställning"),
+            ("RESIDENCE", "Aufenthalt", "Residence", "Uppehållstillstånd"),
+            ("FUNDING", "Finanzierung", "Funding", "Finansiering"),
+            ("OTHER", "Sonstiges", "Other", "Övrigt"),
+        ],
+    },
+    Table {
+        name: "ConsultationStatus",
+        values: &[
+            ("OPEN", "Offen", "Open", "Öppen"),
+            ("RESOLVED", "Geklärt", "Resolved", "Löst"),
+        ],
+    },
+    Table {
         name: "CostType",
         values: &[
             ("TRAINEE_SALARY", "Vergütung während des Einsatzes", "Trainee salary", "Lön under tjänstgöringen"),

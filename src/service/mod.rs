@@ -20,6 +20,7 @@ pub mod audit;
 pub mod candidates;
 pub mod cases;
 pub mod clients;
+pub mod consultations;
 pub mod countries;
 pub mod course_runs;
 pub mod courses;

@@ -6,6 +6,7 @@
 //! sit in the operation (`input.title`).
 
 pub mod candidates;
+pub mod consultations;
 pub mod courses;
 pub mod events;
 pub mod funding;
@@ -21,6 +22,10 @@ pub use candidates::{
     CandidateFilter, CandidateRefInput, CaseFilter, ChangeCaseStatusInput, OpenCaseInput,
     PersonalDataInput, RecordConsentInput, RecordDecisionInput, RecordFileCompleteInput,
     RegisterCandidateInput, RevokeConsentInput, UpdateMissingDocumentsInput,
+};
+pub use consultations::{
+    AnswerConsultationInput, ChangeConsultationGroupMembersInput, CreateConsultationGroupInput,
+    OpenConsultationInput, ResolveConsultationInput,
 };
 pub use courses::{
     CancelCourseRunInput, CourseFilter, CourseRunFilter, MoneyInput, RegisterCourseInput,

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod case_file;
 pub mod catalogue;
 pub mod child_list;
+pub mod consultations;
 pub mod events;
 pub mod funding;
 pub mod keyed;
@@ -17,6 +18,7 @@ use crate::auth::Principal;
 use crate::error::AppResult;
 use crate::graphql::types::TotalCount;
 use crate::service::Reference;
+use crate::service::consultations as service_consultations;
 use crate::service::course_runs::{self, CourseRunFilter};
 use crate::service::courses;
 use crate::service::enrolments::{self, EnrolmentFilter};
@@ -30,9 +32,9 @@ use batch::{BatchFn, BatchLoader, Scheduler};
 use child_list::{ChildCountKey, ChildCounts, ChildLoader, ChildPageKey, ChildPages};
 use entity::{
     advisory_request, advisory_request_event, candidate, candidate_personal, case_event, consent,
-    course, course_run, decision, enrolment, enrolment_event, exam_session, funding_application,
-    funding_application_event, funding_programme, organisation, placement_offer, recognition_case,
-    referral,
+    consultation, consultation_answer, consultation_group, course, course_run, decision, enrolment,
+    enrolment_event, exam_session, funding_application, funding_application_event,
+    funding_programme, organisation, placement_offer, recognition_case, referral,
 };
 use futures::FutureExt;
 use keyed::{Fetch, Keyed};
@@ -147,6 +149,19 @@ pub struct Loaders {
     pub registrations_by_event: BatchLoader<Keyed<Vec<entity::event_registration::Model>>>,
     /// [`events::attendance_by_registration`].
     pub attendance_by_registration: BatchLoader<Keyed<Vec<entity::event_attendance::Model>>>,
+    /// [`consultations::consultation_groups_by_id`].
+    pub consultation_group: BatchLoader<Keyed<consultation_group::Model>>,
+    /// [`consultations::members_by_consultation_group`].
+    pub members_by_consultation_group: BatchLoader<Keyed<Vec<i64>>>,
+    /// `ConsultationGroup.consultations`: [`service_consultations::OF_GROUP`].
+    pub consultations_of_group:
+        ChildLoader<consultation::Entity, service_consultations::ConsultationFilter>,
+    /// [`consultations::consultations_by_id`].
+    pub consultation: BatchLoader<Keyed<consultation::Model>>,
+    /// [`consultations::answers_by_consultation`].
+    pub answers_by_consultation: BatchLoader<Keyed<Vec<consultation_answer::Model>>>,
+    /// [`consultations::case_facts_by_consultation`].
+    pub case_facts_by_consultation: BatchLoader<Keyed<service_consultations::CaseFacts>>,
     env: Arc<LoaderEnv>,
     scheduler: Arc<Scheduler>,
 }
@@ -255,6 +270,32 @@ impl Loaders {
                 &env,
                 scheduler,
                 requests::events_by_advisory_request,
+            ),
+            consultation_group: keyed_loader(
+                &env,
+                scheduler,
+                consultations::consultation_groups_by_id,
+            ),
+            members_by_consultation_group: keyed_loader(
+                &env,
+                scheduler,
+                consultations::members_by_consultation_group,
+            ),
+            consultations_of_group: ChildLoader::new(
+                &env,
+                &service_consultations::OF_GROUP,
+                scheduler,
+            ),
+            consultation: keyed_loader(&env, scheduler, consultations::consultations_by_id),
+            answers_by_consultation: keyed_loader(
+                &env,
+                scheduler,
+                consultations::answers_by_consultation,
+            ),
+            case_facts_by_consultation: keyed_loader(
+                &env,
+                scheduler,
+                consultations::case_facts_by_consultation,
             ),
             env,
             scheduler: scheduler.clone(),

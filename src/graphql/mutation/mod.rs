@@ -3,6 +3,7 @@
 
 mod candidates;
 mod cases;
+mod consultations;
 mod courses;
 mod events;
 mod funding;
@@ -26,4 +27,5 @@ pub struct MutationRoot(
     funding::FundingMutation,
     requests::RequestsMutation,
     events::EventsMutation,
+    consultations::ConsultationsMutation,
 );

@@ -17,6 +17,7 @@ macro_rules! lookup {
 
 mod candidates;
 mod cases;
+mod consultations;
 mod courses;
 mod entities;
 mod events;
@@ -49,6 +50,7 @@ pub struct QueryRoot(
     funding::FundingQuery,
     requests::RequestsQuery,
     events::EventsQuery,
+    consultations::ConsultationsQuery,
     viewer::ViewerQuery,
     candidates::CandidateQuery,
     cases::CaseQuery,

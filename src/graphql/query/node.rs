@@ -3,9 +3,9 @@
 use crate::error::{AppError, AppResult};
 use crate::graphql::id::{self, NodeType};
 use crate::graphql::types::{
-    AdvisoryRequest, Candidate, Consent, Course, CourseRun, Enrolment, EventRegistration,
-    ExamSession, FundingApplication, FundingProgramme, NetworkEvent, Node, Organisation,
-    PlacementOffer, Profession, RecognitionCase, Referral, Region,
+    AdvisoryRequest, Candidate, Consent, Consultation, ConsultationGroup, Course, CourseRun,
+    Enrolment, EventRegistration, ExamSession, FundingApplication, FundingProgramme, NetworkEvent,
+    Node, Organisation, PlacementOffer, Profession, RecognitionCase, Referral, Region,
 };
 use crate::graphql::{reference, request};
 use crate::service::pagination::MAX_PAGE_SIZE;
@@ -147,6 +147,22 @@ async fn resolve(ctx: &Context<'_>, t: NodeType, key: &str) -> AppResult<Option<
                 .load_one(k)
                 .await?
                 .map(|m| Node::EventRegistration(EventRegistration(m))),
+            None => None,
+        },
+        NodeType::ConsultationGroup => match numeric() {
+            Some(k) => loaders
+                .consultation_group
+                .load_one(k)
+                .await?
+                .map(|m| Node::ConsultationGroup(ConsultationGroup(m))),
+            None => None,
+        },
+        NodeType::Consultation => match numeric() {
+            Some(k) => loaders
+                .consultation
+                .load_one(k)
+                .await?
+                .map(|m| Node::Consultation(Consultation(m))),
             None => None,
         },
     })

@@ -4,6 +4,7 @@ pub mod advisory_request;
 pub mod audit_entry;
 pub mod candidate;
 pub mod connection;
+pub mod consultation;
 pub mod course;
 pub mod course_run;
 pub mod enrolment;
@@ -26,6 +27,10 @@ pub use advisory_request::{AdvisoryRequest, AdvisoryRequestConnection};
 pub use audit_entry::{AuditEntry, AuditEntryConnection};
 pub use candidate::{Candidate, CandidateConnection, CandidatePersonal, Consent};
 pub use connection::{PageInfo, TotalCount};
+pub use consultation::{
+    Consultation, ConsultationAnswer, ConsultationConnection, ConsultationGroup,
+    ConsultationGroupConnection,
+};
 pub use course::{Course, CourseConnection};
 pub use course_run::{CourseRun, CourseRunConnection};
 pub use enrolment::{Enrolment, EnrolmentConnection, EnrolmentEvent, TimelineEntry};

@@ -1,9 +1,9 @@
 //! The `Node` interface (Relay object identification).
 
 use super::{
-    AdvisoryRequest, Candidate, Consent, Course, CourseRun, Enrolment, EventRegistration,
-    ExamSession, FundingApplication, FundingProgramme, NetworkEvent, Organisation, PlacementOffer,
-    Profession, RecognitionCase, Referral, Region,
+    AdvisoryRequest, Candidate, Consent, Consultation, ConsultationGroup, Course, CourseRun,
+    Enrolment, EventRegistration, ExamSession, FundingApplication, FundingProgramme, NetworkEvent,
+    Organisation, PlacementOffer, Profession, RecognitionCase, Referral, Region,
 };
 use async_graphql::{ID, Interface};
 
@@ -28,4 +28,6 @@ pub enum Node {
     AdvisoryRequest(AdvisoryRequest),
     NetworkEvent(NetworkEvent),
     EventRegistration(EventRegistration),
+    ConsultationGroup(ConsultationGroup),
+    Consultation(Consultation),
 }

@@ -649,7 +649,7 @@ pub async fn import(
         report.missing =
             Box::pin(missing(txn, principal, &catalogue, options.remove_missing)).await?;
         let failed = report.count(Outcome::Failed) > 0;
-        report.written = !options.dry_run && !(options.atomic && failed);
+        report.written = !(options.dry_run || (options.atomic && failed));
         let keep = report.written;
         Ok((report, keep))
     })

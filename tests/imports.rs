@@ -371,6 +371,14 @@ async fn a_file_that_cannot_be_read_is_refused_and_nothing_is_written() {
         "the header line lacks the columns courseType, professions"
     );
 
+    // A header line alone would report every imported row missing: refused.
+    let (status, body) = import(&app, &school, "removeMissing=true", "text/csv", csv(&[])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refusal(&body).1,
+        "the file has no rows after its header line"
+    );
+
     let mut ragged = csv(&catalogue());
     ragged.push_str("K-7;LANGUAGE_COURSE\n");
     let (status, body) = import(&app, &school, "", "text/csv", ragged).await;

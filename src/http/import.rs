@@ -1,10 +1,11 @@
 //! `POST /import/courses`: a school's or provider's catalogue as a file (CSV or JSON
 //! Lines), imported by `service::imports` with the token's organisation as provider
-//! (scope `courses:write`). The body is read as it arrives, a record at a time, on a
-//! blocking thread, and handed over through a short queue, so an import holds a few
-//! hundred records in memory however long the file is. The answer is the import's
-//! report as JSON, with the field names of the `importCourses` mutation's report (README,
-//! "Bulk import of courses").
+//! (scope `courses:write`). The body is first written to a temporary file as it arrives
+//! (at most `--import-max-bytes`), so that no database transaction waits for a slow
+//! client; the file is then read a record at a time on a blocking thread and handed to
+//! the import through a short queue, so an import holds a few hundred records in memory
+//! however long the file is. The answer is the import's report as JSON, with the field
+//! names of the `importCourses` mutation's report (README, "Bulk import of courses").
 
 use super::client_addr::ClientAddr;
 use super::graphql::{identify, settle};
@@ -20,11 +21,51 @@ use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 /// Records parsed ahead of the import: the queue between the reader and the writer.
 const QUEUE: usize = 256;
+
+/// An upload written to a temporary file, removed when dropped.
+struct Spool {
+    path: std::path::PathBuf,
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Writes `body` to a temporary file as it arrives, at most `limit` bytes: the file and
+/// its size.
+async fn spool(body: Body, limit: u64) -> Result<(Spool, u64), AppError> {
+    use futures::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let spool = Spool {
+        path: std::env::temp_dir().join(format!("knotenpunkt-import-{}-{n}", std::process::id())),
+    };
+    let unstored = |e: std::io::Error| AppError::Internal(format!("storing the upload: {e}"));
+    let mut file = tokio::fs::File::create(&spool.path)
+        .await
+        .map_err(unstored)?;
+    let mut stream = body.into_data_stream();
+    let mut size: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            AppError::bad_input(imports::file::FILE, format!("the upload broke off: {e}"))
+        })?;
+        size += chunk.len() as u64;
+        if size > limit {
+            return Err(imports::file::too_large(limit));
+        }
+        file.write_all(&chunk).await.map_err(unstored)?;
+    }
+    file.flush().await.map_err(unstored)?;
+    Ok((spool, size))
+}
 
 /// Imports the body as the caller's catalogue.
 pub async fn courses(
@@ -66,14 +107,35 @@ async fn answer(
             + std::time::Duration::from_secs(state.limits.import_timeout_secs),
     );
 
-    let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
-    let stream = body.into_data_stream().map_err(std::io::Error::other);
-    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    // The upload is written to a temporary file first, so that no transaction waits
+    // for a slow or stalled client.
     let limit = state.limits.import_max_bytes;
+    let timeout = std::time::Duration::from_secs(state.limits.import_timeout_secs);
+    let (spool, size) = match tokio::time::timeout(timeout, spool(body, limit)).await {
+        Ok(Ok(spooled)) => spooled,
+        Ok(Err(err)) => return refused(err),
+        Err(_) => {
+            return refused(AppError::bad_input(
+                imports::file::FILE,
+                "the upload took too long; send the file faster or split it",
+            ));
+        }
+    };
+    // Charged before it runs: a point per 100 bytes of the file.
+    if let Some(budget) = caller.budget.as_deref()
+        && let Err(err) = budget.charge(size / 100 + 1)
+    {
+        return refused(err);
+    }
+    options.deadline = Some(tokio::time::Instant::now() + timeout);
+    let file = match std::fs::File::open(&spool.path) {
+        Ok(f) => f,
+        Err(e) => return refused(AppError::Internal(format!("reopening the upload: {e}"))),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
     let reading = tokio::task::spawn_blocking(move || {
-        let ended = imports::file::read(format, reader, limit, |row| {
-            tx.blocking_send(Ok(row)).is_ok()
-        });
+        let ended =
+            imports::file::read(format, file, limit, |row| tx.blocking_send(Ok(row)).is_ok());
         if let Err(err) = ended {
             // The import rolls back when it receives this.
             let _ = tx.blocking_send(Err(err));
@@ -84,16 +146,11 @@ async fn answer(
     let result = imports::import(&state.db, principal, &state.reference, options, rows).await;
     // The reader stops at its next record once the queue is gone.
     let _ = reading.await;
+    drop(spool);
     let report = match result {
         Ok(report) => report,
         Err(err) => return refused(err),
     };
-    // Charged like a mutation that returns a value per field of every row.
-    if let Some(budget) = caller.budget.as_deref()
-        && let Err(err) = budget.charge((report.rows.len() as u64 + 1) * 8)
-    {
-        return refused(err);
-    }
     (StatusCode::OK, axum::Json(report_json(&report))).into_response()
 }
 
@@ -213,6 +270,8 @@ fn refused(err: AppError) -> Response {
         }
         AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let mut extensions = json!({ "code": err.code() });

@@ -683,6 +683,13 @@ pub async fn record_attendance(
     let org = organiser(principal)?;
     crate::db::write(db, async |txn| {
         let (registration, event) = changeable(txn, principal, registration_id).await?;
+        // Held until the end, so that two records of one registration do not collide.
+        txn.execute_raw(seats::statement(
+            txn.get_database_backend(),
+            "UPDATE event_registration SET version = version WHERE id = $1",
+            vec![registration.id.into()],
+        ))
+        .await?;
         if event.organiser_id != org {
             return Err(AppError::Forbidden(
                 "attendance is recorded by the event's organiser".into(),

@@ -62,19 +62,24 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// The refusal of a file larger than `limit` bytes.
+pub fn too_large(limit: u64) -> AppError {
+    AppError::bad_input(
+        FILE_SIZE,
+        format!(
+            "the file is larger than {} MiB; split it into several imports",
+            limit / (1024 * 1024)
+        ),
+    )
+}
+
 /// What an I/O error while reading the upload means for the caller.
 fn io_refusal(err: &io::Error, limit: u64) -> AppError {
     let too_large = err
         .get_ref()
         .is_some_and(|inner| inner.downcast_ref::<TooLarge>().is_some());
     if too_large {
-        AppError::bad_input(
-            FILE_SIZE,
-            format!(
-                "the file is larger than {} MiB; split it into several imports",
-                limit / (1024 * 1024)
-            ),
-        )
+        self::too_large(limit)
     } else {
         refused(format!("the upload broke off: {err}"))
     }
@@ -186,10 +191,13 @@ fn read_csv(
         .collect::<Vec<_>>();
     let names = columns(header.into_iter(), true)?;
     let mut record = csv::StringRecord::new();
+    let mut any = false;
     loop {
         match csv.read_record(&mut record) {
+            Ok(false) if !any => return Err(refused("the file has no rows after its header line")),
             Ok(false) => return Ok(()),
             Ok(true) => {
+                any = true;
                 let line = record.position().map_or(0, |p| p.line());
                 let cells: HashMap<&str, &str> = names
                     .iter()

@@ -646,9 +646,11 @@ pub async fn import(
             let done = Box::pin(apply(txn, provider, reference, today, &mut catalogue, row)).await?;
             report.rows.push(done);
         }
-        report.missing =
-            Box::pin(missing(txn, principal, &catalogue, options.remove_missing)).await?;
         let failed = report.count(Outcome::Failed) > 0;
+        // A failed row may be the one that names a run: nothing is cancelled then.
+        report.missing =
+            Box::pin(missing(txn, principal, &catalogue, options.remove_missing && !failed))
+                .await?;
         report.written = !(options.dry_run || (options.atomic && failed));
         let keep = report.written;
         Ok((report, keep))
